@@ -1,0 +1,106 @@
+package dev.inferj.kernels;
+
+/**
+ * The tensor types of ggml as GGUF files number them, with their block layout.
+ * A row of {@code n} elements takes {@code n / blockSize()} blocks of {@code bytesPerBlock()} bytes.
+ */
+public enum GgmlType {
+    F32(0, 1, 4),
+    F16(1, 1, 2),
+    /** f16 scale, 16 bytes of 4-bit quants: low nibbles are elements 0..15, high nibbles 16..31, value = q - 8. */
+    Q4_0(2, 32, 18),
+    Q4_1(3, 32, 20),
+    Q5_0(6, 32, 22),
+    Q5_1(7, 32, 24),
+    /** f16 scale, 32 signed bytes. */
+    Q8_0(8, 32, 34),
+    Q8_1(9, 32, 36),
+    Q2_K(10, 256, 84),
+    Q3_K(11, 256, 110),
+    Q4_K(12, 256, 144),
+    Q5_K(13, 256, 176),
+    Q6_K(14, 256, 210),
+    Q8_K(15, 256, 292),
+    IQ2_XXS(16, 256, 66),
+    IQ2_XS(17, 256, 74),
+    IQ3_XXS(18, 256, 98),
+    IQ1_S(19, 256, 50),
+    IQ4_NL(20, 32, 18),
+    IQ3_S(21, 256, 110),
+    IQ2_S(22, 256, 82),
+    IQ4_XS(23, 256, 136),
+    I8(24, 1, 1),
+    I16(25, 1, 2),
+    I32(26, 1, 4),
+    I64(27, 1, 8),
+    F64(28, 1, 8),
+    IQ1_M(29, 256, 56),
+    BF16(30, 1, 2),
+    TQ1_0(34, 256, 54),
+    TQ2_0(35, 256, 66),
+    MXFP4(39, 32, 17);
+
+    private static final GgmlType[] BY_ID = new GgmlType[64];
+
+    static {
+        for (GgmlType t : values()) {
+            BY_ID[t.id] = t;
+        }
+    }
+
+    private final int id;
+    private final int blockSize;
+    private final int bytesPerBlock;
+
+    GgmlType(int id, int blockSize, int bytesPerBlock) {
+        this.id = id;
+        this.blockSize = blockSize;
+        this.bytesPerBlock = bytesPerBlock;
+    }
+
+    /** The type with this GGUF id, or {@code null} when the id names no type we know. */
+    public static GgmlType byId(long id) {
+        return id >= 0 && id < BY_ID.length ? BY_ID[(int) id] : null;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** Elements per block: 1 for plain types, 32 or 256 for quantized ones. */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public int bytesPerBlock() {
+        return bytesPerBlock;
+    }
+
+    /** Bytes taken by {@code elements} elements; the caller checks that it is a whole number of blocks. */
+    public long byteSize(long elements) {
+        return Math.multiplyExact(elements / blockSize, (long) bytesPerBlock);
+    }
+
+    /** Whether the kernels can multiply and dequantize weights of this type. */
+    public boolean isSupported() {
+        return switch (this) {
+            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * The form an activation vector takes before a product with weights of this type,
+     * as ggml does it: F32 stays F32, F16 and BF16 round the activation to that type,
+     * 32-element quantized types quantize it to Q8_0 blocks.
+     */
+    public ActivationFormat activationFormat() {
+        return switch (this) {
+            case F32 -> ActivationFormat.F32;
+            case F16 -> ActivationFormat.F16;
+            case BF16 -> ActivationFormat.BF16;
+            case Q8_0, Q4_0 -> ActivationFormat.Q8_0;
+            default -> throw new UnsupportedOperationException("no kernels for " + this + " weights yet");
+        };
+    }
+}

@@ -1,0 +1,62 @@
+package dev.inferj.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The numeric operations of a transformer forward pass. {@link ScalarKernels} is the plain
+ * reference; {@code VectorKernels} does the same with the Vector API. {@link #get()} returns the
+ * one chosen at start-up, so callers never ask which.
+ *
+ * <p>Numerics follow ggml's so outputs match llama.cpp: see {@link ActivationFormat}.
+ * Ranges are {@code [offset, offset + n)}; callers pass valid ranges (no checks in hot loops
+ * beyond the JVM's own).
+ */
+public interface Kernels {
+
+    /** The implementation chosen at start-up ({@code -Dinferj.kernels=scalar} forces the reference). */
+    static Kernels get() {
+        return KernelProvider.INSTANCE;
+    }
+
+    /** A short name for logs and benchmarks: "scalar" or "vector-512" and the like. */
+    String name();
+
+    /** Makes {@code x[offset, offset + length)} ready for products with weights that take {@code format}. */
+    void prepare(float[] x, int offset, int length, ActivationFormat format, PreparedVector out);
+
+    /**
+     * {@code out[outOffset + r] = row r of w · x} for {@code r} in {@code [fromRow, toRow)}.
+     * {@code x} must have been prepared for {@code w.type().activationFormat()} with {@code w.cols()} elements.
+     */
+    void matVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow);
+
+    /** Writes row {@code row} of {@code w} as floats to {@code out[offset, offset + w.cols())}. */
+    void dequantizeRow(WeightMatrix w, int row, float[] out, int offset);
+
+    /** Plain float dot product. */
+    float dot(float[] a, int aOffset, float[] b, int bOffset, int n);
+
+    /** Dot product of {@code n} half-precision values at {@code f16[byteOffset]} with {@code x[xOffset, xOffset + n)}. */
+    float dotF16(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n);
+
+    /** {@code y[yOffset + i] += a * f16[i]} for {@code n} half-precision values at {@code f16[byteOffset]}. */
+    void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n);
+
+    /** Stores {@code x[xOffset, xOffset + n)} rounded to half precision (ties to even) at {@code dst[byteOffset]}. */
+    void storeF16(float[] x, int xOffset, MemorySegment dst, long byteOffset, int n);
+
+    /** {@code out[i] = x[i] / sqrt(mean(x²) + eps) * weight[i]} over {@code n} elements (the sum of squares in double, as ggml). */
+    void rmsNorm(float[] x, int xOffset, float[] weight, float[] out, int outOffset, int n, float eps);
+
+    /** In place: {@code x = exp(x - max) / sum}. */
+    void softmax(float[] x, int offset, int n);
+
+    /** In place: {@code gate[i] = silu(gate[i]) * up[i]}, {@code silu(v) = v / (1 + exp(-v))}. */
+    void swiGlu(float[] gate, float[] up, int n);
+
+    /** In place: {@code y[i] += x[i]}. */
+    void add(float[] y, float[] x, int n);
+
+    /** In place: {@code x[offset + i] *= s}. */
+    void scale(float[] x, int offset, int n, float s);
+}

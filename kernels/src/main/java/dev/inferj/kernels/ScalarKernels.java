@@ -1,0 +1,249 @@
+package dev.inferj.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** The reference implementation of {@link Kernels}: plain loops that say what each operation means. */
+public class ScalarKernels implements Kernels {
+
+    static final ValueLayout.OfShort F16_LAYOUT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32_LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void prepare(float[] x, int offset, int length, ActivationFormat format, PreparedVector out) {
+        out.length = length;
+        out.format = format;
+        switch (format) {
+            case F32 -> System.arraycopy(x, offset, out.values, 0, length);
+            case F16 -> {
+                for (int i = 0; i < length; i++) {
+                    out.values[i] = Float.float16ToFloat(Float.floatToFloat16(x[offset + i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < length; i++) {
+                    out.values[i] = Bf16.toFloat(Bf16.fromFloat(x[offset + i]));
+                }
+            }
+            case Q8_0 -> quantizeQ8_0(x, offset, length, out);
+        }
+    }
+
+    /** Q8_0 as ggml's x86 path does it: id = 127 / max|x|, q = round-half-even(x * id), scale = max|x| / 127 as F16. */
+    private static void quantizeQ8_0(float[] x, int offset, int length, PreparedVector out) {
+        int blocks = length / PreparedVector.Q8_BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            int base = offset + b * PreparedVector.Q8_BLOCK;
+            float amax = 0f;
+            for (int i = 0; i < PreparedVector.Q8_BLOCK; i++) {
+                amax = Math.max(amax, Math.abs(x[base + i]));
+            }
+            float d = amax / 127f;
+            float id = amax != 0f ? 127f / amax : 0f;
+            out.scales[b] = Float.float16ToFloat(Float.floatToFloat16(d));
+            for (int i = 0; i < PreparedVector.Q8_BLOCK; i++) {
+                out.quants[b * PreparedVector.Q8_BLOCK + i] = (byte) Math.rint(x[base + i] * id);
+            }
+        }
+    }
+
+    @Override
+    public void matVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow) {
+        for (int r = fromRow; r < toRow; r++) {
+            out[outOffset + r] = dotRow(w, r, x);
+        }
+    }
+
+    /** Row {@code r} of {@code w} dotted with a prepared activation. */
+    protected float dotRow(WeightMatrix w, int r, PreparedVector x) {
+        MemorySegment m = w.data();
+        long base = w.rowOffset(r);
+        int n = w.cols();
+        switch (w.type()) {
+            case F32 -> {
+                float sum = 0f;
+                for (int i = 0; i < n; i++) {
+                    sum += m.get(F32_LAYOUT, base + 4L * i) * x.values[i];
+                }
+                return sum;
+            }
+            case F16 -> {
+                return dotF16(m, base, x.values, 0, n);
+            }
+            case BF16 -> {
+                float sum = 0f;
+                for (int i = 0; i < n; i++) {
+                    sum += Bf16.toFloat(m.get(F16_LAYOUT, base + 2L * i)) * x.values[i];
+                }
+                return sum;
+            }
+            case Q8_0 -> {
+                float sum = 0f;
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = base + 34L * b;
+                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk));
+                    int sumi = 0;
+                    for (int i = 0; i < 32; i++) {
+                        sumi += m.get(BYTE, blk + 2 + i) * x.quants[b * 32 + i];
+                    }
+                    sum += sumi * (d * x.scales[b]);
+                }
+                return sum;
+            }
+            case Q4_0 -> {
+                float sum = 0f;
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = base + 18L * b;
+                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk));
+                    int sumi = 0;
+                    for (int i = 0; i < 16; i++) {
+                        int packed = m.get(BYTE, blk + 2 + i) & 0xFF;
+                        sumi += ((packed & 0x0F) - 8) * x.quants[b * 32 + i]
+                                + ((packed >>> 4) - 8) * x.quants[b * 32 + i + 16];
+                    }
+                    sum += sumi * (d * x.scales[b]);
+                }
+                return sum;
+            }
+            default -> throw new UnsupportedOperationException("no kernels for " + w.type() + " weights (" + w.name() + ")");
+        }
+    }
+
+    @Override
+    public void dequantizeRow(WeightMatrix w, int row, float[] out, int offset) {
+        MemorySegment m = w.data();
+        long base = w.rowOffset(row);
+        int n = w.cols();
+        switch (w.type()) {
+            case F32 -> {
+                for (int i = 0; i < n; i++) {
+                    out[offset + i] = m.get(F32_LAYOUT, base + 4L * i);
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[offset + i] = Float.float16ToFloat(m.get(F16_LAYOUT, base + 2L * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[offset + i] = Bf16.toFloat(m.get(F16_LAYOUT, base + 2L * i));
+                }
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = base + 34L * b;
+                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk));
+                    for (int i = 0; i < 32; i++) {
+                        out[offset + b * 32 + i] = m.get(BYTE, blk + 2 + i) * d;
+                    }
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = base + 18L * b;
+                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk));
+                    for (int i = 0; i < 16; i++) {
+                        int packed = m.get(BYTE, blk + 2 + i) & 0xFF;
+                        out[offset + b * 32 + i] = ((packed & 0x0F) - 8) * d;
+                        out[offset + b * 32 + i + 16] = ((packed >>> 4) - 8) * d;
+                    }
+                }
+            }
+            default -> throw new UnsupportedOperationException("no kernels for " + w.type() + " weights (" + w.name() + ")");
+        }
+    }
+
+    @Override
+    public float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += a[aOffset + i] * b[bOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public float dotF16(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOffset + i] += a * Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i));
+        }
+    }
+
+    @Override
+    public void storeF16(float[] x, int xOffset, MemorySegment dst, long byteOffset, int n) {
+        for (int i = 0; i < n; i++) {
+            dst.set(F16_LAYOUT, byteOffset + 2L * i, Float.floatToFloat16(x[xOffset + i]));
+        }
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int xOffset, float[] weight, float[] out, int outOffset, int n, float eps) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[xOffset + i];
+            sum += v * v;
+        }
+        float mean = (float) (sum / n);
+        float scale = (float) (1.0 / Math.sqrt(mean + eps));
+        for (int i = 0; i < n; i++) {
+            out[outOffset + i] = (x[xOffset + i] * scale) * weight[i];
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int offset, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[offset + i] - max);
+            x[offset + i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = 0; i < n; i++) {
+            x[offset + i] *= inv;
+        }
+    }
+
+    @Override
+    public void swiGlu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    @Override
+    public void add(float[] y, float[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            y[i] += x[i];
+        }
+    }
+
+    @Override
+    public void scale(float[] x, int offset, int n, float s) {
+        for (int i = 0; i < n; i++) {
+            x[offset + i] *= s;
+        }
+    }
+}
