@@ -1,0 +1,241 @@
+package dev.inferj.gguf;
+
+import dev.inferj.GgufFormatException;
+import dev.inferj.InferjException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A GGUF file (version 2 or 3) mapped read-only into memory: its metadata, its tensor
+ * directory, and each tensor's bytes as a slice of the mapping. Nothing is copied onto the
+ * heap but the header. Closing the file unmaps it; slices must not be used after that.
+ */
+public final class GgufFile implements AutoCloseable {
+    /** The key of the data alignment, and its value when absent. */
+    public static final String ALIGNMENT_KEY = "general.alignment";
+    public static final int DEFAULT_ALIGNMENT = 32;
+
+    private final String source;
+    private final Arena arena;
+    private final MemorySegment contents;
+    private final int version;
+    private final Map<String, GgufValue> metadata;
+    private final List<GgufTensorInfo> tensors;
+    private final Map<String, GgufTensorInfo> tensorsByName;
+    private final long dataStart;
+    private final int alignment;
+
+    GgufFile(String source, Arena arena, MemorySegment contents, int version, Map<String, GgufValue> metadata,
+             List<GgufTensorInfo> tensors, Map<String, GgufTensorInfo> tensorsByName, long dataStart, int alignment) {
+        this.source = source;
+        this.arena = arena;
+        this.contents = contents;
+        this.version = version;
+        this.metadata = Collections.unmodifiableMap(metadata);
+        this.tensors = List.copyOf(tensors);
+        this.tensorsByName = tensorsByName;
+        this.dataStart = dataStart;
+        this.alignment = alignment;
+    }
+
+    /** Maps and parses {@code path}; the returned file owns the mapping. */
+    public static GgufFile open(Path path) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            MemorySegment contents = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            return GgufParser.parse(path.toString(), contents, arena);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new InferjException(path + ": no such file");
+        } catch (IOException e) {
+            arena.close();
+            throw new InferjException(path + ": cannot read: " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Parses GGUF bytes held in memory the caller owns (closing the result does not free them). */
+    public static GgufFile parse(String name, MemorySegment contents) {
+        return GgufParser.parse(name, contents, null);
+    }
+
+    /** The path or name the file was opened from, for messages. */
+    public String source() {
+        return source;
+    }
+
+    public int version() {
+        return version;
+    }
+
+    /** Every key-value pair, in file order. */
+    public Map<String, GgufValue> metadata() {
+        return metadata;
+    }
+
+    public List<GgufTensorInfo> tensors() {
+        return tensors;
+    }
+
+    /** The tensor named {@code name}, or {@code null}. */
+    public GgufTensorInfo tensor(String name) {
+        return tensorsByName.get(name);
+    }
+
+    public int alignment() {
+        return alignment;
+    }
+
+    /** File offset where tensor data begins. */
+    public long dataStart() {
+        return dataStart;
+    }
+
+    /** The bytes of {@code tensor}, a read-only slice of the mapping (bounds were checked on open). */
+    public MemorySegment data(GgufTensorInfo tensor) {
+        return contents.asSlice(dataStart + tensor.offset(), tensor.byteSize()).asReadOnly();
+    }
+
+    /** The whole file. */
+    public MemorySegment contents() {
+        return contents;
+    }
+
+    // ---- typed metadata access: each names the key and the file when the value is missing or of another type
+
+    public GgufValue value(String key) {
+        return metadata.get(key);
+    }
+
+    public boolean has(String key) {
+        return metadata.containsKey(key);
+    }
+
+    public String getString(String key) {
+        return (String) expect(key, required(key), GgufValueType.STRING).value();
+    }
+
+    public String getString(String key, String fallback) {
+        GgufValue v = metadata.get(key);
+        return v == null ? fallback : (String) expect(key, v, GgufValueType.STRING).value();
+    }
+
+    /** Any integer type, as a long (UINT64 above 2^63 is refused). */
+    public long getLong(String key) {
+        return integer(key, required(key));
+    }
+
+    public long getLong(String key, long fallback) {
+        GgufValue v = metadata.get(key);
+        return v == null ? fallback : integer(key, v);
+    }
+
+    /** Any integer type, checked to lie in {@code [min, max]}. */
+    public int getInt(String key, int min, int max) {
+        return inRange(key, getLong(key), min, max);
+    }
+
+    public int getInt(String key, int min, int max, int fallback) {
+        return has(key) ? getInt(key, min, max) : fallback;
+    }
+
+    /** FLOAT32 or FLOAT64 (integers are accepted too). */
+    public double getDouble(String key) {
+        GgufValue v = required(key);
+        return switch (v.value()) {
+            case Double d -> d;
+            case Long l when v.type().isInteger() -> l;
+            default -> throw wrongType(key, v, "a number");
+        };
+    }
+
+    public double getDouble(String key, double fallback) {
+        return has(key) ? getDouble(key) : fallback;
+    }
+
+    public boolean getBool(String key, boolean fallback) {
+        GgufValue v = metadata.get(key);
+        return v == null ? fallback : (Boolean) expect(key, v, GgufValueType.BOOL).value();
+    }
+
+    public String[] getStringArray(String key) {
+        return (String[]) array(key, GgufValueType.STRING).value();
+    }
+
+    public float[] getFloatArray(String key) {
+        return (float[]) array(key, GgufValueType.FLOAT32).value();
+    }
+
+    /** An array of any integer type. */
+    public long[] getIntegerArray(String key) {
+        GgufValue v = required(key);
+        if (v.type() != GgufValueType.ARRAY || !v.elementType().isInteger()) {
+            throw wrongType(key, v, "an array of integers");
+        }
+        return (long[]) v.value();
+    }
+
+    private GgufValue array(String key, GgufValueType element) {
+        GgufValue v = required(key);
+        if (v.type() != GgufValueType.ARRAY || v.elementType() != element) {
+            throw wrongType(key, v, "an array of " + element);
+        }
+        return v;
+    }
+
+    private GgufValue required(String key) {
+        GgufValue v = metadata.get(key);
+        if (v == null) {
+            throw new GgufFormatException(source + ": metadata key " + key + " is missing");
+        }
+        return v;
+    }
+
+    private GgufValue expect(String key, GgufValue v, GgufValueType type) {
+        if (v.type() != type) {
+            throw wrongType(key, v, type.toString());
+        }
+        return v;
+    }
+
+    private long integer(String key, GgufValue v) {
+        if (!v.type().isInteger()) {
+            throw wrongType(key, v, "an integer");
+        }
+        long l = (Long) v.value();
+        if (v.type() == GgufValueType.UINT64 && l < 0) {
+            throw new GgufFormatException(source + ": metadata key " + key + " = " + Long.toUnsignedString(l) + " is too large");
+        }
+        return l;
+    }
+
+    private int inRange(String key, long value, int min, int max) {
+        if (value < min || value > max) {
+            throw new GgufFormatException(source + ": metadata key " + key + " = " + value
+                    + " is outside [" + min + ", " + max + "]");
+        }
+        return (int) value;
+    }
+
+    private GgufFormatException wrongType(String key, GgufValue v, String expected) {
+        String actual = v.type() == GgufValueType.ARRAY ? "an array of " + v.elementType() : v.type().toString();
+        return new GgufFormatException(source + ": metadata key " + key + " should be " + expected + " but is " + actual);
+    }
+
+    @Override
+    public void close() {
+        if (arena != null) {
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/** inferj: run GGUF language models in the JVM. Start at {@link dev.inferj.Model}. */
+module dev.inferj.core {
+    requires transitive dev.inferj.kernels;
+    requires transitive dev.inferj.tokenizer;
+
+    exports dev.inferj;
+    exports dev.inferj.gguf;
+}
