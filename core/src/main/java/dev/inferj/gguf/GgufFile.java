@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -48,6 +49,9 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps and parses {@code path}; the returned file owns the mapping. */
     public static GgufFile open(Path path) {
+        if (Files.isDirectory(path)) { // a directory opens for reading on Linux, then fails to map with ENODEV
+            throw new InferjException(path + ": is a directory, not a GGUF file");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment contents = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);

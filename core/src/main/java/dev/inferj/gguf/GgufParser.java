@@ -58,6 +58,9 @@ final class GgufParser {
         }
         pos = 4;
         int version = in.get(INT, pos);
+        if (Integer.reverseBytes(version) == 2 || Integer.reverseBytes(version) == 3) {
+            throw fail(pos, "big-endian GGUF files are not supported");
+        }
         if (version != 2 && version != 3) {
             throw fail(pos, "GGUF version " + Integer.toUnsignedString(version) + " is not supported (2 and 3 are)");
         }
@@ -139,9 +142,12 @@ final class GgufParser {
         // bytes must fit in a long: elements / blockSize * bytesPerBlock
         multiply(elements / type.blockSize(), type.bytesPerBlock(), name);
         long offset = readLong("tensor " + name + " offset");
-        if (offset < 0 || offset % alignment != 0) {
+        if (offset < 0 || offset > size) {
             throw fail(pos - 8, "tensor " + name + " offset " + Long.toUnsignedString(offset)
-                    + " is not a multiple of the alignment " + alignment);
+                    + " is past end of file " + size);
+        }
+        if (offset % alignment != 0) {
+            throw fail(pos - 8, "tensor " + name + " offset " + offset + " is not a multiple of the alignment " + alignment);
         }
         return new GgufTensorInfo(name, type, dims, offset);
     }

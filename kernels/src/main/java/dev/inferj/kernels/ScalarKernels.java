@@ -201,7 +201,7 @@ public class ScalarKernels implements Kernels {
             sum += v * v;
         }
         float mean = (float) (sum / n);
-        float scale = (float) (1.0 / Math.sqrt(mean + eps));
+        float scale = 1f / (float) Math.sqrt(mean + eps); // 1.0f / sqrtf(mean + eps), rounded as ggml rounds it
         for (int i = 0; i < n; i++) {
             out[outOffset + i] = (x[xOffset + i] * scale) * weight[i];
         }

@@ -1,0 +1,34 @@
+package dev.inferj;
+
+/**
+ * How a model is loaded.
+ *
+ * @param threads       threads for the row-parallel kernels (the caller's thread counts as one)
+ * @param contextLength positions each session can hold; 0 means the model's own, capped at {@link #DEFAULT_CONTEXT_CAP}
+ */
+public record ModelOptions(int threads, int contextLength) {
+    /** Sessions hold at most this many positions unless asked for more: the KV cache of a long-context model is large. */
+    public static final int DEFAULT_CONTEXT_CAP = 4096;
+
+    public ModelOptions {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+        }
+        if (contextLength < 0) {
+            throw new IllegalArgumentException("contextLength must not be negative, was " + contextLength);
+        }
+    }
+
+    /** All processors, the model's context length capped at {@value #DEFAULT_CONTEXT_CAP}. */
+    public static ModelOptions defaults() {
+        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 0);
+    }
+
+    public ModelOptions withThreads(int threads) {
+        return new ModelOptions(threads, contextLength);
+    }
+
+    public ModelOptions withContextLength(int contextLength) {
+        return new ModelOptions(threads, contextLength);
+    }
+}

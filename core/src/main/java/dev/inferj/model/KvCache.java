@@ -1,0 +1,47 @@
+package dev.inferj.model;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Keys and values of every layer for every position so far, off-heap in half precision
+ * (as llama.cpp's default F16 cache). Layout per layer: keys then values, each
+ * {@code [contextLength][kvDim]}.
+ */
+public final class KvCache implements AutoCloseable {
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment memory;
+    private final int contextLength;
+    private final int kvDim;
+    private final long layerBytes;
+
+    public KvCache(ModelConfig config, int contextLength) {
+        this.contextLength = contextLength;
+        this.kvDim = config.kvDim();
+        this.layerBytes = 2L * 2 * contextLength * kvDim;
+        this.memory = arena.allocate(layerBytes * config.blockCount(), 64);
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    /** Byte offset of the key of kv-head {@code head} at {@code position} in {@code layer}. */
+    public long keyOffset(int layer, int position, int head, int headDim) {
+        return layer * layerBytes + 2L * ((long) position * kvDim + (long) head * headDim);
+    }
+
+    /** Byte offset of the value of kv-head {@code head} at {@code position} in {@code layer}. */
+    public long valueOffset(int layer, int position, int head, int headDim) {
+        return keyOffset(layer, position, head, headDim) + layerBytes / 2;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

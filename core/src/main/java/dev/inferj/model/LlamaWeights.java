@@ -1,0 +1,104 @@
+package dev.inferj.model;
+
+import dev.inferj.GgufFormatException;
+import dev.inferj.UnsupportedModelException;
+import dev.inferj.gguf.GgufFile;
+import dev.inferj.gguf.GgufTensorInfo;
+import dev.inferj.kernels.GgmlType;
+import dev.inferj.kernels.Kernels;
+import dev.inferj.kernels.WeightMatrix;
+import java.util.Arrays;
+
+/**
+ * The tensors of a Llama-family model as views over the mapped file. Matrices stay where they
+ * are; only the norm vectors (a few KB each) are copied to float arrays.
+ */
+public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output) {
+
+    /** One transformer block. */
+    public record Layer(float[] attentionNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
+                        float[] ffnNorm, WeightMatrix gate, WeightMatrix up, WeightMatrix down) {
+    }
+
+    public static LlamaWeights fromGguf(GgufFile f, ModelConfig c) {
+        TensorReader t = new TensorReader(f);
+        int embd = c.embeddingLength();
+        WeightMatrix embedding = t.matrix("token_embd.weight", embd, c.vocabularySize());
+        Layer[] layers = new Layer[c.blockCount()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "blk." + i + ".";
+            layers[i] = new Layer(
+                    t.vector(p + "attn_norm.weight", embd),
+                    t.matrix(p + "attn_q.weight", embd, c.queryDim()),
+                    t.matrix(p + "attn_k.weight", embd, c.kvDim()),
+                    t.matrix(p + "attn_v.weight", embd, c.kvDim()),
+                    t.matrix(p + "attn_output.weight", c.queryDim(), embd),
+                    t.vector(p + "ffn_norm.weight", embd),
+                    t.matrix(p + "ffn_gate.weight", embd, c.feedForwardLength()),
+                    t.matrix(p + "ffn_up.weight", embd, c.feedForwardLength()),
+                    t.matrix(p + "ffn_down.weight", c.feedForwardLength(), embd));
+        }
+        float[] outputNorm = t.vector("output_norm.weight", embd);
+        // Without output.weight the embedding table doubles as the output projection (tied embeddings).
+        WeightMatrix output = f.tensor("output.weight") != null
+                ? t.matrix("output.weight", embd, c.vocabularySize())
+                : embedding;
+        return new LlamaWeights(embedding, layers, outputNorm, output);
+    }
+
+    /** Looks tensors up by name and checks their shape and type. */
+    static final class TensorReader {
+        private final GgufFile file;
+
+        TensorReader(GgufFile file) {
+            this.file = file;
+        }
+
+        GgufTensorInfo info(String name, long... dims) {
+            GgufTensorInfo t = file.tensor(name);
+            if (t == null) {
+                throw new GgufFormatException(file.source() + ": tensor " + name + " is missing");
+            }
+            long[] actual = t.dims();
+            long[] trimmed = Arrays.copyOf(actual, Math.max(dims.length, lastNonOne(actual)));
+            long[] expected = Arrays.copyOf(dims, trimmed.length);
+            for (int i = dims.length; i < expected.length; i++) {
+                expected[i] = 1;
+            }
+            if (!Arrays.equals(trimmed, expected)) {
+                throw new GgufFormatException(file.source() + ": tensor " + name + " has shape " + Arrays.toString(actual)
+                        + ", expected " + Arrays.toString(dims));
+            }
+            if (!t.type().isSupported()) {
+                throw new UnsupportedModelException(file.source() + ": tensor " + name + " has type " + t.type()
+                        + ", which inferj cannot compute with yet");
+            }
+            return t;
+        }
+
+        WeightMatrix matrix(String name, int cols, int rows) {
+            GgufTensorInfo t = info(name, cols, rows);
+            return new WeightMatrix(name, t.type(), file.data(t), rows, cols);
+        }
+
+        float[] vector(String name, int n) {
+            GgufTensorInfo t = info(name, n);
+            float[] v = new float[n];
+            Kernels.get().dequantizeRow(new WeightMatrix(name, t.type(), file.data(t), 1, n), 0, v, 0);
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new GgufFormatException(file.source() + ": tensor " + name + " holds " + v[i] + " at index " + i);
+                }
+            }
+            return v;
+        }
+
+        private static int lastNonOne(long[] dims) {
+            int n = dims.length;
+            while (n > 1 && dims[n - 1] == 1) {
+                n--;
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.inferj.model;
+
+import dev.inferj.GgufFormatException;
+import dev.inferj.UnsupportedModelException;
+import dev.inferj.gguf.GgufFile;
+import java.util.Set;
+
+/**
+ * The hyper-parameters of a model, read from the {@code <arch>.*} metadata keys of a GGUF file
+ * and checked to be positive, consistent and of a sane size before anything is sized from them.
+ *
+ * @param slidingWindow attention looks back at most this many positions; 0 for no window
+ */
+public record ModelConfig(
+        String architecture,
+        int embeddingLength,
+        int blockCount,
+        int feedForwardLength,
+        int headCount,
+        int headCountKv,
+        int headDim,
+        int ropeDimensions,
+        float ropeFreqBase,
+        boolean ropeNeox,
+        float rmsEpsilon,
+        int contextLength,
+        int vocabularySize,
+        int slidingWindow) {
+
+    /** The architectures this version runs. */
+    public static final Set<String> SUPPORTED_ARCHITECTURES = Set.of("llama");
+
+    /** Upper bounds far above any real model, so that absurd values fail before they size memory. */
+    static final int MAX_WIDTH = 1 << 20;
+    static final int MAX_LAYERS = 4096;
+    static final int MAX_HEADS = 4096;
+    static final int MAX_CONTEXT = 1 << 24;
+
+    public int kvDim() {
+        return headCountKv * headDim;
+    }
+
+    public int queryDim() {
+        return headCount * headDim;
+    }
+
+    /** Reads and validates the configuration; {@code vocabularySize} comes from the token list. */
+    public static ModelConfig fromGguf(GgufFile f, int vocabularySize) {
+        String arch = f.getString("general.architecture");
+        if (!SUPPORTED_ARCHITECTURES.contains(arch)) {
+            throw new UnsupportedModelException(f.source() + ": architecture " + arch + " is not supported (supported: "
+                    + String.join(", ", SUPPORTED_ARCHITECTURES) + ")");
+        }
+        int embd = f.getInt(arch + ".embedding_length", 1, MAX_WIDTH);
+        int layers = f.getInt(arch + ".block_count", 1, MAX_LAYERS);
+        int ff = f.getInt(arch + ".feed_forward_length", 1, MAX_WIDTH);
+        int heads = f.getInt(arch + ".attention.head_count", 1, MAX_HEADS);
+        int kvHeads = f.getInt(arch + ".attention.head_count_kv", 1, MAX_HEADS, heads);
+        if (heads % kvHeads != 0) {
+            throw new GgufFormatException(f.source() + ": " + arch + ".attention.head_count " + heads
+                    + " is not a multiple of head_count_kv " + kvHeads);
+        }
+        if (!f.has(arch + ".attention.key_length") && embd % heads != 0) {
+            throw new GgufFormatException(f.source() + ": " + arch + ".embedding_length " + embd
+                    + " is not a multiple of attention.head_count " + heads);
+        }
+        int headDim = f.getInt(arch + ".attention.key_length", 1, MAX_WIDTH, embd / heads);
+        int valueDim = f.getInt(arch + ".attention.value_length", 1, MAX_WIDTH, headDim);
+        if (valueDim != headDim) {
+            throw new UnsupportedModelException(f.source() + ": value length " + valueDim + " differs from key length " + headDim);
+        }
+        int ropeDims = f.getInt(arch + ".rope.dimension_count", 2, headDim, headDim);
+        if (ropeDims % 2 != 0) {
+            throw new GgufFormatException(f.source() + ": " + arch + ".rope.dimension_count " + ropeDims + " is odd");
+        }
+        float base = (float) f.getDouble(arch + ".rope.freq_base", 10000.0);
+        if (!(base > 1f) || Float.isInfinite(base)) {
+            throw new GgufFormatException(f.source() + ": " + arch + ".rope.freq_base " + base + " must be a finite number above 1");
+        }
+        float eps = (float) f.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
+        if (!(eps >= 0f && eps < 1f)) {
+            throw new GgufFormatException(f.source() + ": " + arch + ".attention.layer_norm_rms_epsilon " + eps + " must be in [0, 1)");
+        }
+        int ctx = f.getInt(arch + ".context_length", 1, Integer.MAX_VALUE, 4096);
+        int window = f.getInt(arch + ".attention.sliding_window", 0, Integer.MAX_VALUE, 0);
+        return new ModelConfig(arch, embd, layers, ff, heads, kvHeads, headDim, ropeDims, base, false, eps,
+                Math.min(ctx, MAX_CONTEXT), vocabularySize, window);
+    }
+}

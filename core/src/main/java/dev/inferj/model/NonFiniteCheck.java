@@ -1,0 +1,48 @@
+package dev.inferj.model;
+
+import dev.inferj.InferjException;
+import dev.inferj.kernels.Kernels;
+import dev.inferj.kernels.WeightMatrix;
+
+/**
+ * Turns NaN or infinite logits into a clear error instead of silent garbage, naming the first
+ * tensor that holds a non-finite value (found by a scan that runs only on that error path).
+ */
+public final class NonFiniteCheck {
+    private NonFiniteCheck() {
+    }
+
+    public static void requireFinite(float[] logits, int position, LlamaWeights weights) {
+        for (float v : logits) {
+            if (!Float.isFinite(v)) {
+                throw new InferjException("the model computed non-finite logits at position " + position
+                        + blame(weights));
+            }
+        }
+    }
+
+    private static String blame(LlamaWeights w) {
+        String culprit = firstNonFinite(w.tokenEmbedding());
+        for (LlamaWeights.Layer l : w.layers()) {
+            for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()}) {
+                culprit = culprit != null ? culprit : firstNonFinite(m);
+            }
+        }
+        culprit = culprit != null ? culprit : firstNonFinite(w.output());
+        return culprit != null ? ": tensor " + culprit + " contains NaN or infinite values"
+                : ": the activations overflowed (the weights themselves are finite)";
+    }
+
+    private static String firstNonFinite(WeightMatrix m) {
+        float[] row = new float[m.cols()];
+        for (int r = 0; r < m.rows(); r++) {
+            Kernels.get().dequantizeRow(m, r, row, 0);
+            for (float v : row) {
+                if (!Float.isFinite(v)) {
+                    return m.name() + " (row " + r + ")";
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,178 @@
+package dev.inferj.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.inferj.GenerateOptions;
+import dev.inferj.Generation;
+import dev.inferj.Json;
+import dev.inferj.Model;
+import dev.inferj.ModelOptions;
+import dev.inferj.Session;
+import dev.inferj.SharedData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Whole-model outputs against llama.cpp's greedy runs in shared/reference (comparison rules in
+ * shared/README.md): identical prompt ids, step-0 logits within tolerance, and, teacher-forced over
+ * every step, the same argmax wherever the reference's top two are not a near-tie.
+ */
+class LlamaGoldenTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K", "llama-dense-f32", "llama-dense-f16", "llama-dense-q8_0", "llama-dense-q4_0",
+            "llama-dense-untied-f16", "llama-dense-untied-q8_0", "tiny-shape-v2048-f32", "tiny-shape-v2048-q8_0",
+            "tiny-shape-v2048-q4_0"})
+    void teacherForcedArgmaxMatchesLlamaCpp(String name) throws IOException {
+        try (Model model = load(name)) {
+            for (Map<String, Object> run : reference(name)) {
+                try (Session session = model.newSession()) {
+                    List<Map<String, Object>> steps = list(run.get("steps"));
+                    float[] logits = session.evaluate(promptIds(model, run));
+                    assertLogitsClose(name, run, logits);
+                    for (int i = 0; i < steps.size(); i++) {
+                        Map<String, Object> step = steps.get(i);
+                        int expected = ((Number) step.get("id")).intValue();
+                        int actual = argmax(logits);
+                        if (actual != expected) {
+                            assertTrue(isNearTie(step) && topTwo(step).contains(actual),
+                                    name + " \"" + run.get("prompt") + "\" step " + i + ": argmax " + actual + " (logit "
+                                            + logits[actual] + "), llama.cpp chose " + expected + " (our logit "
+                                            + logits[expected] + ", margin " + step.get("margin") + ")");
+                        }
+                        if (i + 1 < steps.size()) {
+                            logits = session.evaluate(expected);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-2-tiny-random"})
+    void promptIdsAndFirstLogitsMatchLlamaCpp(String name) throws IOException {
+        try (Model model = load(name)) {
+            for (Map<String, Object> run : reference(name)) {
+                try (Session session = model.newSession()) {
+                    assertLogitsClose(name, run, session.evaluate(promptIds(model, run)));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K"})
+    void greedyGenerationReproducesLlamaCppText(String name) throws IOException {
+        try (Model model = load(name)) {
+            for (Map<String, Object> run : reference(name)) {
+                List<Map<String, Object>> steps = list(run.get("steps"));
+                int agreed = 0;
+                while (agreed < steps.size() && !isNearTie(steps.get(agreed))) {
+                    agreed++;
+                }
+                try (Session session = model.newSession()) {
+                    Generation g = session.generate((String) run.get("prompt"),
+                            GenerateOptions.greedy().withMaxTokens(steps.size()));
+                    for (int i = 0; i < Math.min(agreed, g.tokens().length); i++) {
+                        assertEquals(((Number) steps.get(i).get("id")).intValue(), g.tokens()[i],
+                                name + " \"" + run.get("prompt") + "\" free-running step " + i);
+                    }
+                    if (agreed == steps.size()) {
+                        assertEquals(run.get("generated_text"), g.text());
+                    }
+                }
+            }
+        }
+    }
+
+    private static Model load(String name) {
+        return Model.load(SharedData.model(name + ".gguf"), ModelOptions.defaults().withContextLength(256));
+    }
+
+    private static int[] promptIds(Model model, Map<String, Object> run) {
+        int[] expected = ints(run.get("prompt_ids"));
+        int[] actual = model.tokenizer().encode((String) run.get("prompt"), (Boolean) run.get("add_bos"), false);
+        assertArrayEquals(expected, actual, "prompt ids of \"" + run.get("prompt") + "\"");
+        return actual;
+    }
+
+    /**
+     * Relative max error against the reference's full step-0 logits: 2e-3 for F32 models and 5e-3
+     * for F16 ones (shared/README.md). Quantized models usually agree to ~1e-7, but ggml's exp is
+     * a vectorized approximation, and where a 1-ulp difference flips one 8-bit activation quant
+     * the logits of the tiny-logit model move by up to ~1% (tiny-shape-v2048-q8_0, third prompt:
+     * 8.1e-3, with every teacher-forced argmax still equal): 1e-2 for them.
+     */
+    private static void assertLogitsClose(String name, Map<String, Object> run, float[] logits) {
+        List<Map<String, Object>> steps = list(run.get("steps"));
+        double[] expected = doubles(steps.get(0).get("logits"));
+        assertEquals(expected.length, logits.length, "vocabulary size");
+        double maxDiff = 0;
+        double maxAbs = 0;
+        for (int i = 0; i < expected.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(expected[i] - logits[i]));
+            maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
+        }
+        double tolerance = tolerance(name);
+        double error = maxDiff / maxAbs;
+        assertTrue(error <= tolerance, name + " \"" + run.get("prompt") + "\": step-0 logits relative max error "
+                + error + " exceeds " + tolerance);
+    }
+
+    private static double tolerance(String model) {
+        if (model.endsWith("f32") || model.equals("stories260K")) {
+            return 2e-3;
+        }
+        return model.endsWith("f16") || model.equals("llama-2-tiny-random") ? 5e-3 : 1e-2;
+    }
+
+    static boolean isNearTie(Map<String, Object> step) {
+        double margin = ((Number) step.get("margin")).doubleValue();
+        double top1 = topLogit(step);
+        return margin < Math.max(0.01, 0.005 * Math.abs(top1));
+    }
+
+    private static double topLogit(Map<String, Object> step) {
+        List<Object> first = list(list(step.get("top")).get(0));
+        return ((Number) first.get(1)).doubleValue();
+    }
+
+    private static List<Integer> topTwo(Map<String, Object> step) {
+        List<Object> top = list(step.get("top"));
+        return List.of(((Number) list(top.get(0)).get(0)).intValue(), ((Number) list(top.get(1)).get(0)).intValue());
+    }
+
+    private static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    static List<Map<String, Object>> reference(String name) throws IOException {
+        return list(Json.parse(Files.readString(SharedData.reference(name + ".json"))));
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> List<T> list(Object o) {
+        return (List<T>) o;
+    }
+
+    static int[] ints(Object o) {
+        return list(o).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+    }
+
+    static double[] doubles(Object o) {
+        return list(o).stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
+    }
+}

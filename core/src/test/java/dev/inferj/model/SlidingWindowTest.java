@@ -1,0 +1,43 @@
+package dev.inferj.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.inferj.Model;
+import dev.inferj.ModelOptions;
+import dev.inferj.Session;
+import dev.inferj.SharedData;
+import dev.inferj.gguf.GgufFile;
+import dev.inferj.gguf.GgufValue;
+import dev.inferj.gguf.GgufWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mistral-style sliding-window attention, on a one-layer model where a position's keys and
+ * values depend only on its own token: with a window of 2 the logits at the last position
+ * cannot depend on the first token; without a window they do.
+ */
+class SlidingWindowTest {
+    private static final int[] A = {1, 400, 500, 600, 700};
+    private static final int[] B = {1, 401, 500, 600, 700};
+
+    @Test
+    void tokensOutsideTheWindowDoNotAffectTheOutput(@TempDir Path dir) {
+        Path windowed = dir.resolve("windowed.gguf");
+        try (GgufFile f = GgufFile.open(SharedData.model("llama-dense-f32.gguf"))) {
+            GgufWriter.copyOf(f).put("llama.attention.sliding_window", GgufValue.ofUInt32(2)).write(windowed);
+        }
+        assertArrayEquals(lastLogits(windowed, A), lastLogits(windowed, B));
+        Path plain = SharedData.model("llama-dense-f32.gguf");
+        assertFalse(Arrays.equals(lastLogits(plain, A), lastLogits(plain, B)));
+    }
+
+    private static float[] lastLogits(Path file, int[] tokens) {
+        try (Model m = Model.load(file, ModelOptions.defaults().withContextLength(16)); Session s = m.newSession()) {
+            return s.evaluate(tokens);
+        }
+    }
+}

@@ -1,0 +1,504 @@
+package dev.inferj.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Kernels} with the Vector API: the hot operations get vector bodies, the rest (softmax,
+ * dequantizeRow, storeF16) stay those of {@link ScalarKernels}. This is the only class that
+ * imports {@code jdk.incubator.vector}; {@link KernelProvider} loads it reflectively.
+ *
+ * <p>Every species is a {@code static final} constant because C2 intrinsifies vector operations
+ * only when it knows the species at compile time; a species held in an instance field would make
+ * every operation fall back to a slow lane-by-lane loop. For tests and benchmarks the width can be
+ * forced below the machine's preferred one with {@code -Dinferj.kernels.bits=256} (or 128).
+ *
+ * <p>Results: prepare, {@code axpyF16}, {@code add} and {@code scale} are bit-for-bit those of the
+ * scalar reference; rmsNorm agrees to a few ulps (its double sum of squares is taken in another
+ * order); swiGlu to a few ulps (vector exp); the dot products and matrix products differ by float
+ * summation order only (several accumulators and fused multiply-adds).
+ */
+final class VectorKernels extends ScalarKernels {
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int BITS = vectorBits();
+
+    /** Plain float work: dot products, norms, element-wise operations. */
+    private static final VectorSpecies<Float> F = species(float.class, BITS);
+    private static final VectorSpecies<Integer> I = species(int.class, BITS);
+    private static final VectorSpecies<Double> D = species(double.class, BITS);
+    /** Half-precision and bfloat16 weights: as many 16-bit lanes as {@link #F} has float lanes. */
+    private static final VectorSpecies<Short> H = species(short.class, BITS / 2);
+
+    /**
+     * Q8_0 blocks: Q8_STEP elements a step, bytes widened to shorts, multiplied, then adjacent
+     * short products summed into ints. Capped at 32 (one block) so a 1024-bit machine still fits.
+     */
+    private static final int Q8_STEP = Math.min(32, BITS / 16);
+    private static final VectorSpecies<Byte> Q8_B = species(byte.class, Q8_STEP * 8);
+    private static final VectorSpecies<Short> Q8_S = species(short.class, Q8_STEP * 16);
+    private static final VectorSpecies<Integer> Q8_I = species(int.class, Q8_STEP * 16);
+    private static final VectorSpecies<Float> Q8_F = species(float.class, Q8_STEP * 16);
+
+    /**
+     * Q4_0 blocks: Q4_STEP packed bytes a step (each the low nibble of element j and the high
+     * nibble of element j + 16). A block has 16 packed bytes, hence the cap.
+     */
+    private static final int Q4_STEP = Math.min(16, BITS / 16);
+    private static final VectorSpecies<Byte> Q4_B = species(byte.class, Q4_STEP * 8);
+    private static final VectorSpecies<Short> Q4_S = species(short.class, Q4_STEP * 16);
+    private static final VectorSpecies<Integer> Q4_I = species(int.class, Q4_STEP * 16);
+    private static final VectorSpecies<Float> Q4_F = species(float.class, Q4_STEP * 16);
+
+    /**
+     * Quantizing activations to Q8_0: floats a step (at most a block), and the byte species the
+     * quants are narrowed into (at least 64 bits, the smallest shape, so at 128 bits two float
+     * steps fill one byte vector).
+     */
+    private static final VectorSpecies<Float> QF = species(float.class, Math.min(BITS, 512));
+    private static final VectorSpecies<Byte> QB = species(byte.class, Math.max(64, QF.length() * 8));
+
+    /** Adding and then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, ties to even. */
+    private static final float ROUND_MAGIC = 12582912f;
+
+    private static final int Q8 = PreparedVector.Q8_BLOCK;
+
+    public VectorKernels() {
+        if (BITS < 128) {
+            throw new UnsupportedOperationException("the preferred vector size is " + BITS
+                    + " bits; the Vector API kernels need at least 128");
+        }
+    }
+
+    private static int vectorBits() {
+        int preferred = VectorShape.preferredShape().vectorBitSize();
+        String forced = System.getProperty("inferj.kernels.bits");
+        if (forced == null) {
+            return preferred;
+        }
+        int bits;
+        try {
+            bits = Integer.parseInt(forced.trim());
+        } catch (NumberFormatException e) {
+            bits = -1;
+        }
+        if (bits < 128 || bits > preferred || Integer.bitCount(bits) != 1) {
+            throw new IllegalArgumentException("-Dinferj.kernels.bits=" + forced
+                    + " is not a vector size this machine supports (a power of two from 128 to " + preferred + ")");
+        }
+        return bits;
+    }
+
+    private static <E> VectorSpecies<E> species(Class<E> type, int bits) {
+        return VectorSpecies.of(type, VectorShape.forBitSize(bits));
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + BITS;
+    }
+
+    // ---------------------------------------------------------------- preparing activations
+
+    @Override
+    public void prepare(float[] x, int offset, int length, ActivationFormat format, PreparedVector out) {
+        switch (format) {
+            case F16 -> {
+                out.length = length;
+                out.format = format;
+                float[] v = out.values;
+                int i = 0;
+                for (int bound = F.loopBound(length); i < bound; i += F.length()) {
+                    roundToF16(FloatVector.fromArray(F, x, offset + i)).intoArray(v, i);
+                }
+                for (; i < length; i++) {
+                    v[i] = Float.float16ToFloat(Float.floatToFloat16(x[offset + i]));
+                }
+            }
+            case BF16 -> {
+                out.length = length;
+                out.format = format;
+                float[] v = out.values;
+                int i = 0;
+                for (int bound = F.loopBound(length); i < bound; i += F.length()) {
+                    roundToBf16(FloatVector.fromArray(F, x, offset + i)).intoArray(v, i);
+                }
+                for (; i < length; i++) {
+                    v[i] = Bf16.toFloat(Bf16.fromFloat(x[offset + i]));
+                }
+            }
+            case Q8_0 -> {
+                out.length = length;
+                out.format = format;
+                quantizeQ8_0(x, offset, length, out);
+            }
+            default -> super.prepare(x, offset, length, format, out);
+        }
+    }
+
+    /**
+     * The nearest half-precision value (ties to even) as a float, with integer operations on the
+     * bits: in the normal half range round the float's mantissa to 10 bits; below 2^-14 (half
+     * subnormals, spaced 2^-24) add and subtract 0.5f, whose ulp is 2^-24; from 65520 up it is
+     * infinity; NaN stays NaN.
+     */
+    private static FloatVector roundToF16(FloatVector f) {
+        IntVector u = f.reinterpretAsInts();
+        IntVector a = u.and(0x7fffffff);
+        IntVector normal = a.add(0xfff).add(a.lanewise(VectorOperators.LSHR, 13).and(1)).and(0xffffe000);
+        IntVector subnormal = a.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts();
+        IntVector r = normal.blend(subnormal, a.compare(VectorOperators.LT, 0x38800000));
+        r = r.blend(0x7f800000, a.compare(VectorOperators.GE, 0x477ff000));
+        r = r.blend(a, a.compare(VectorOperators.GT, 0x7f800000));
+        return r.or(u.and(0x80000000)).reinterpretAsFloats();
+    }
+
+    /** {@link Bf16#fromFloat} then {@link Bf16#toFloat}, lane-wise: the same integer operations. */
+    private static FloatVector roundToBf16(FloatVector f) {
+        IntVector u = f.reinterpretAsInts();
+        IntVector r = u.add(0x7fff).add(u.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xffff0000);
+        IntVector nan = u.and(0xffff0000).or(64 << 16);
+        return r.blend(nan, u.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000)).reinterpretAsFloats();
+    }
+
+    /** As {@link ScalarKernels}: id = 127 / max|x|, q = round-half-even(x * id), scale = max|x| / 127 as F16. */
+    private static void quantizeQ8_0(float[] x, int offset, int length, PreparedVector out) {
+        int blocks = length / Q8;
+        int floatsPerByteVector = QB.length() / QF.length();
+        for (int b = 0; b < blocks; b++) {
+            int base = offset + b * Q8;
+            FloatVector max = FloatVector.fromArray(QF, x, base).abs();
+            for (int i = QF.length(); i < Q8; i += QF.length()) {
+                max = max.max(FloatVector.fromArray(QF, x, base + i).abs());
+            }
+            float amax = max.reduceLanes(VectorOperators.MAX);
+            float d = amax / 127f;
+            float id = amax != 0f ? 127f / amax : 0f;
+            out.scales[b] = Float.float16ToFloat(Float.floatToFloat16(d));
+            for (int i = 0; i < Q8; i += QB.length()) {
+                ByteVector q = ByteVector.zero(QB);
+                for (int p = 0; p < floatsPerByteVector; p++) {
+                    FloatVector y = FloatVector.fromArray(QF, x, base + i + p * QF.length()).mul(id);
+                    FloatVector r = y.add(ROUND_MAGIC).sub(ROUND_MAGIC);
+                    // part -p places this step's lanes at p * QF.length() in the byte vector, zero elsewhere
+                    q = q.or((ByteVector) r.convertShape(VectorOperators.F2B, QB, -p));
+                }
+                q.intoArray(out.quants, b * Q8 + i);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- products with weights
+
+    @Override
+    public void matVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow) {
+        MemorySegment m = w.data();
+        long rowBytes = w.rowBytes();
+        int n = w.cols();
+        switch (w.type()) {
+            case F32 -> {
+                for (int r = fromRow; r < toRow; r++) {
+                    out[outOffset + r] = dotF32(m, r * rowBytes, x.values, n);
+                }
+            }
+            case F16 -> {
+                for (int r = fromRow; r < toRow; r++) {
+                    out[outOffset + r] = dotF16(m, r * rowBytes, x.values, 0, n);
+                }
+            }
+            case BF16 -> {
+                for (int r = fromRow; r < toRow; r++) {
+                    out[outOffset + r] = dotBf16(m, r * rowBytes, x.values, n);
+                }
+            }
+            case Q8_0 -> {
+                for (int r = fromRow; r < toRow; r++) {
+                    out[outOffset + r] = dotQ8_0(m, r * rowBytes, x.quants, x.scales, n / Q8);
+                }
+            }
+            case Q4_0 -> {
+                for (int r = fromRow; r < toRow; r++) {
+                    out[outOffset + r] = dotQ4_0(m, r * rowBytes, x.quants, x.scales, n / Q8);
+                }
+            }
+            default -> super.matVec(w, x, out, outOffset, fromRow, toRow);
+        }
+    }
+
+    @Override
+    protected float dotRow(WeightMatrix w, int r, PreparedVector x) {
+        MemorySegment m = w.data();
+        long base = w.rowOffset(r);
+        int n = w.cols();
+        return switch (w.type()) {
+            case F32 -> dotF32(m, base, x.values, n);
+            case F16 -> dotF16(m, base, x.values, 0, n);
+            case BF16 -> dotBf16(m, base, x.values, n);
+            case Q8_0 -> dotQ8_0(m, base, x.quants, x.scales, n / Q8);
+            case Q4_0 -> dotQ4_0(m, base, x.quants, x.scales, n / Q8);
+            default -> super.dotRow(w, r, x);
+        };
+    }
+
+    private static float dotF32(MemorySegment m, long base, float[] x, int n) {
+        int step = F.length();
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = n - 4 * step; i <= bound; i += 4 * step) {
+            long at = base + 4L * i;
+            acc0 = FloatVector.fromMemorySegment(F, m, at, LE).fma(FloatVector.fromArray(F, x, i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, m, at + 4L * step, LE).fma(FloatVector.fromArray(F, x, i + step), acc1);
+            acc2 = FloatVector.fromMemorySegment(F, m, at + 8L * step, LE).fma(FloatVector.fromArray(F, x, i + 2 * step), acc2);
+            acc3 = FloatVector.fromMemorySegment(F, m, at + 12L * step, LE).fma(FloatVector.fromArray(F, x, i + 3 * step), acc3);
+        }
+        for (int bound = F.loopBound(n); i < bound; i += step) {
+            acc0 = FloatVector.fromMemorySegment(F, m, base + 4L * i, LE).fma(FloatVector.fromArray(F, x, i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += m.get(F32_LAYOUT, base + 4L * i) * x[i];
+        }
+        return sum;
+    }
+
+    /**
+     * Half-precision weights. The Vector API has no half-to-float conversion, so it is done on
+     * the bits: shift exponent and mantissa into float position and multiply by 2^112 (exact, and
+     * right for zeros and subnormals too), give infinities and NaNs the float exponent, put the
+     * sign back. Written out in each loop rather than in a helper: C2 declines to inline helpers
+     * that take or return vectors once they are compiled on their own, and then boxes every vector.
+     * One accumulator: the conversion is long enough to hide the latency of the fused multiply-add.
+     */
+    @Override
+    public float dotF16(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            // S2I sign-extends, so bit 31 of each int is the half's sign bit
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(H, f16, byteOffset + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            IntVector abs = h.and(0x7fff);
+            IntVector shifted = abs.lanewise(VectorOperators.LSHL, 13);
+            IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(shifted.or(0x7f800000), abs.compare(VectorOperators.GE, 0x7c00));
+            FloatVector w = bits.or(h.and(0x80000000)).reinterpretAsFloats();
+            acc = w.fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    /** bfloat16 weights: the upper half of a float. */
+    private static float dotBf16(MemorySegment m, long base, float[] x, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int step = F.length();
+        int i = 0;
+        for (int bound = n - 2 * step; i <= bound; i += 2 * step) {
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * (i + step), LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc0 = w0.fma(FloatVector.fromArray(F, x, i), acc0);
+            acc1 = w1.fma(FloatVector.fromArray(F, x, i + step), acc1);
+        }
+        for (int bound = F.loopBound(n); i < bound; i += step) {
+            FloatVector w = ((IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc0 = w.fma(FloatVector.fromArray(F, x, i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += Bf16.toFloat(m.get(F16_LAYOUT, base + 2L * i)) * x[i];
+        }
+        return sum;
+    }
+
+    /**
+     * Q8_0 weights times Q8_0 activations. Within a block the products are exact integers; the
+     * lanes of the block's int partial sums become floats (exact: below 2^24) and are multiplied
+     * by the two scales into a float accumulator, which is reduced once per row.
+     *
+     * <p>The whole loop is one method on purpose: C2 keeps vectors in registers only within one
+     * compiled body, and it declines to inline a helper that takes or returns vectors once that
+     * helper has been compiled on its own, boxing every vector that crosses the call.
+     */
+    private static float dotQ8_0(MemorySegment m, long base, byte[] xq, float[] xs, int blocks) {
+        FloatVector acc = FloatVector.zero(Q8_F);
+        for (int b = 0; b < blocks; b++) {
+            long blk = base + 34L * b;
+            int xAt = b * Q8;
+            IntVector sum = IntVector.zero(Q8_I);
+            for (int j = 0; j < Q8; j += Q8_STEP) {
+                ShortVector w = (ShortVector) ByteVector.fromMemorySegment(Q8_B, m, blk + 2 + j, LE)
+                        .convertShape(VectorOperators.B2S, Q8_S, 0);
+                ShortVector a = (ShortVector) ByteVector.fromArray(Q8_B, xq, xAt + j)
+                        .convertShape(VectorOperators.B2S, Q8_S, 0);
+                // |w * a| <= 128 * 127 fits a short. Int lane k = short lanes 2k + 2k+1, each
+                // sign-extended by shifts: the Vector API has no multiply-add of shorts into ints.
+                IntVector p = w.mul(a).reinterpretAsInts();
+                sum = sum.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .add(p.lanewise(VectorOperators.ASHR, 16));
+            }
+            float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
+            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q4_0 weights times Q8_0 activations: as {@link #dotQ8_0}, the nibbles unpacked as shorts. */
+    private static float dotQ4_0(MemorySegment m, long base, byte[] xq, float[] xs, int blocks) {
+        FloatVector acc = FloatVector.zero(Q4_F);
+        for (int b = 0; b < blocks; b++) {
+            long blk = base + 18L * b;
+            int xAt = b * Q8;
+            // |(q - 8) * a| <= 8 * 128: all of a block's products, summed in pairs of lanes, stay inside a short
+            ShortVector sum = ShortVector.zero(Q4_S);
+            for (int j = 0; j < Q8 / 2; j += Q4_STEP) {
+                // packed byte j holds element j (low nibble) and element j + 16 (high nibble);
+                // shifts on byte lanes are emulated, so widen first (the sign extension is masked away)
+                ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(Q4_B, m, blk + 2 + j, LE)
+                        .convertShape(VectorOperators.B2S, Q4_S, 0);
+                ShortVector lo = packed.and((short) 0x0F).sub((short) 8);
+                ShortVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8);
+                ShortVector alo = (ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j)
+                        .convertShape(VectorOperators.B2S, Q4_S, 0);
+                ShortVector ahi = (ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j + Q8 / 2)
+                        .convertShape(VectorOperators.B2S, Q4_S, 0);
+                sum = sum.add(lo.mul(alo)).add(hi.mul(ahi));
+            }
+            IntVector p = sum.reinterpretAsInts();
+            IntVector pairs = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(p.lanewise(VectorOperators.ASHR, 16));
+            float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
+            acc = ((FloatVector) pairs.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q4_F, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---------------------------------------------------------------- float vectors
+
+    @Override
+    public float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        int step = F.length();
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = n - 4 * step; i <= bound; i += 4 * step) {
+            acc0 = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, aOffset + i + step).fma(FloatVector.fromArray(F, b, bOffset + i + step), acc1);
+            acc2 = FloatVector.fromArray(F, a, aOffset + i + 2 * step).fma(FloatVector.fromArray(F, b, bOffset + i + 2 * step), acc2);
+            acc3 = FloatVector.fromArray(F, a, aOffset + i + 3 * step).fma(FloatVector.fromArray(F, b, bOffset + i + 3 * step), acc3);
+        }
+        for (int bound = F.loopBound(n); i < bound; i += step) {
+            acc0 = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aOffset + i] * b[bOffset + i];
+        }
+        return sum;
+    }
+
+    /** The same two roundings as the scalar loop (multiply, then add; no fused multiply-add), so the same bits. */
+    @Override
+    public void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            // the conversion of dotF16
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(H, f16, byteOffset + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            IntVector abs = h.and(0x7fff);
+            IntVector shifted = abs.lanewise(VectorOperators.LSHL, 13);
+            IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(shifted.or(0x7f800000), abs.compare(VectorOperators.GE, 0x7c00));
+            FloatVector v = bits.or(h.and(0x80000000)).reinterpretAsFloats().mul(a);
+            FloatVector.fromArray(F, y, yOffset + i).add(v).intoArray(y, yOffset + i);
+        }
+        for (; i < n; i++) {
+            y[yOffset + i] += a * Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i));
+        }
+    }
+
+    /** The squares are float products summed in double, as the scalar loop and ggml do; only the order of the double sum differs. */
+    @Override
+    public void rmsNorm(float[] x, int xOffset, float[] weight, float[] out, int outOffset, int n, float eps) {
+        DoubleVector acc0 = DoubleVector.zero(D);
+        DoubleVector acc1 = DoubleVector.zero(D);
+        int i = 0;
+        int bound = F.loopBound(n);
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
+            FloatVector sq = v.mul(v);
+            acc0 = acc0.add((DoubleVector) sq.convertShape(VectorOperators.F2D, D, 0));
+            acc1 = acc1.add((DoubleVector) sq.convertShape(VectorOperators.F2D, D, 1));
+        }
+        double sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float v = x[xOffset + i];
+            sum += v * v;
+        }
+        float mean = (float) (sum / n);
+        float scale = 1f / (float) Math.sqrt(mean + eps); // 1.0f / sqrtf(mean + eps), rounded as ggml rounds it
+        for (i = 0; i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xOffset + i).mul(scale).mul(FloatVector.fromArray(F, weight, i))
+                    .intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) {
+            out[outOffset + i] = (x[xOffset + i] * scale) * weight[i];
+        }
+    }
+
+    /** The vector exp is within an ulp or so of the scalar {@code (float) Math.exp}; the rest is the same operations. */
+    @Override
+    public void swiGlu(float[] gate, float[] up, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector e = g.neg().lanewise(VectorOperators.EXP);
+            g.div(e.add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    @Override
+    public void add(float[] y, float[] x, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, y, i).add(FloatVector.fromArray(F, x, i)).intoArray(y, i);
+        }
+        for (; i < n; i++) {
+            y[i] += x[i];
+        }
+    }
+
+    @Override
+    public void scale(float[] x, int offset, int n, float s) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, offset + i).mul(s).intoArray(x, offset + i);
+        }
+        for (; i < n; i++) {
+            x[offset + i] *= s;
+        }
+    }
+}

@@ -1,3 +1,0 @@
-package dev.inferj.tokenizer;
-/** Placeholder until the tokenizer lands. */
-final class Placeholder { private Placeholder() { } }
