@@ -23,6 +23,7 @@ public final class Session implements AutoCloseable {
     private final LlamaWeights weights;
     private final LlamaForward forward;
     private final Tokenizer tokenizer;
+    private final int[] single = new int[1];
     private int position;
     private boolean closed;
 
@@ -99,7 +100,7 @@ public final class Session implements AutoCloseable {
                 reason = Generation.StopReason.CONTEXT_FULL;
                 break;
             }
-            logits = step(next, true);
+            logits = step(next);
         }
         String rest = decoder.flush();
         text.append(rest);
@@ -134,15 +135,21 @@ public final class Session implements AutoCloseable {
             }
         }
         float[] logits = null;
-        for (int i = 0; i < tokens.length; i++) {
-            logits = step(tokens[i], i == tokens.length - 1);
+        for (int from = 0; from < tokens.length; from += LlamaForward.MAX_BATCH) {
+            int n = Math.min(LlamaForward.MAX_BATCH, tokens.length - from);
+            logits = run(tokens, from, n, from + n == tokens.length);
         }
         return logits;
     }
 
-    private float[] step(int token, boolean wantLogits) {
-        float[] logits = forward.forward(token, position, wantLogits);
-        position++;
+    private float[] step(int token) {
+        single[0] = token;
+        return run(single, 0, 1, true);
+    }
+
+    private float[] run(int[] tokens, int from, int n, boolean wantLogits) {
+        float[] logits = forward.forward(tokens, from, n, position, wantLogits);
+        position += n;
         if (wantLogits) {
             NonFiniteCheck.requireFinite(logits, position - 1, weights);
         }

@@ -9,12 +9,16 @@ import dev.inferj.kernels.WorkerPool;
 import java.util.Arrays;
 
 /**
- * One session's forward pass of a Llama-family transformer, a token at a time, with the
- * buffers it needs allocated once. Rounding follows ggml (see shared/README): activations are
- * prepared per weight type, q and the attention probabilities are rounded to F16 before their
- * products with the F16 cache.
+ * One session's forward pass of a Llama-family transformer over a batch of up to
+ * {@link #MAX_BATCH} consecutive tokens (one while decoding, many while reading a prompt, so
+ * each weight row is read once per batch), with the buffers it needs allocated once.
+ * Rounding follows ggml (see shared/README): activations are prepared per weight type, q and the
+ * attention probabilities are rounded to F16 before their products with the F16 cache.
  */
 public final class LlamaForward {
+    /** Most tokens one call processes together. */
+    public static final int MAX_BATCH = 32;
+
     private final ModelConfig c;
     private final LlamaWeights w;
     private final Kernels k;
@@ -22,20 +26,22 @@ public final class LlamaForward {
     private final KvCache cache;
     private final Rope rope;
 
-    private final float[] x;
-    private final float[] xb;
-    private final float[] q;
-    private final float[] kv;
-    private final float[] attentionOut;
+    private final float[][] x;
+    private final float[][] xb;
+    private final float[][] q;
+    private final float[][] kv;
+    private final float[][] attentionOut;
+    private final float[][] gate;
+    private final float[][] up;
+    private final float[][] logits;
     private final float[] scores;
-    private final float[] gate;
-    private final float[] up;
-    private final float[] logits;
-    private final PreparedVector prepared;
-    private final PreparedVector queryF16;
-    private final MatVec matVec = new MatVec();
+    private final PreparedVector[] prepared;
+    private final PreparedVector[] queryF16;
+    private final Projection projection = new Projection();
     private final Attention attention = new Attention();
     private final float attentionScale;
+    /** Tokens in the current batch. */
+    private int count;
 
     public LlamaForward(ModelConfig config, LlamaWeights weights, Kernels kernels, WorkerPool pool, int contextLength) {
         this.c = config;
@@ -44,18 +50,23 @@ public final class LlamaForward {
         this.pool = pool;
         this.cache = new KvCache(config, contextLength);
         this.rope = new Rope(config.ropeDimensions(), config.ropeFreqBase(), config.ropeNeox());
-        int widest = Math.max(Math.max(c.embeddingLength(), c.queryDim()), c.feedForwardLength());
-        x = new float[c.embeddingLength()];
-        xb = new float[Math.max(c.embeddingLength(), c.queryDim())];
-        q = new float[c.queryDim()];
-        kv = new float[2 * c.kvDim()];
-        attentionOut = new float[c.queryDim()];
+        int embd = c.embeddingLength();
+        int widest = Math.max(Math.max(embd, c.queryDim()), c.feedForwardLength());
+        x = new float[MAX_BATCH][embd];
+        xb = new float[MAX_BATCH][Math.max(embd, c.queryDim())];
+        q = new float[MAX_BATCH][c.queryDim()];
+        kv = new float[MAX_BATCH][2 * c.kvDim()];
+        attentionOut = new float[MAX_BATCH][c.queryDim()];
+        gate = new float[MAX_BATCH][c.feedForwardLength()];
+        up = new float[MAX_BATCH][c.feedForwardLength()];
+        logits = new float[1][c.vocabularySize()];
         scores = new float[c.headCount() * contextLength];
-        gate = new float[c.feedForwardLength()];
-        up = new float[c.feedForwardLength()];
-        logits = new float[c.vocabularySize()];
-        prepared = new PreparedVector(widest);
-        queryF16 = new PreparedVector(c.queryDim());
+        prepared = new PreparedVector[MAX_BATCH];
+        queryF16 = new PreparedVector[MAX_BATCH];
+        for (int b = 0; b < MAX_BATCH; b++) {
+            prepared[b] = new PreparedVector(widest);
+            queryF16[b] = new PreparedVector(c.queryDim());
+        }
         attentionScale = (float) (1.0 / Math.sqrt(c.headDim()));
     }
 
@@ -64,69 +75,84 @@ public final class LlamaForward {
     }
 
     /**
-     * Runs {@code token} at {@code position} (0-based; earlier positions must already be in the
-     * cache) and returns the logits when {@code wantLogits}, else {@code null}. The returned array
+     * Runs {@code tokens[from, from + n)} at positions {@code position, position + 1, ...}
+     * (earlier positions must already be in the cache; {@code n <= MAX_BATCH}) and returns the
+     * logits after the last one when {@code wantLogits}, else {@code null}. The returned array
      * is reused by the next call.
      */
-    public float[] forward(int token, int position, boolean wantLogits) {
+    public float[] forward(int[] tokens, int from, int n, int position, boolean wantLogits) {
+        if (n < 1 || n > MAX_BATCH) {
+            throw new IllegalArgumentException("batch of " + n + " tokens; 1 to " + MAX_BATCH + " allowed");
+        }
+        count = n;
         int embd = c.embeddingLength();
-        k.dequantizeRow(w.tokenEmbedding(), token, x, 0);
-        rope.setPosition(position);
+        for (int b = 0; b < n; b++) {
+            k.dequantizeRow(w.tokenEmbedding(), tokens[from + b], x[b], 0);
+        }
         for (int l = 0; l < c.blockCount(); l++) {
             LlamaWeights.Layer layer = w.layers()[l];
-            k.rmsNorm(x, 0, layer.attentionNorm(), xb, 0, embd, c.rmsEpsilon());
+            for (int b = 0; b < n; b++) {
+                k.rmsNorm(x[b], 0, layer.attentionNorm(), xb[b], 0, embd, c.rmsEpsilon());
+            }
             project(xb, embd, layer.wq(), q, 0, false);
             project(xb, embd, layer.wk(), kv, 0, true);
             project(xb, embd, layer.wv(), kv, c.kvDim(), true);
-            rope.rotate(q, 0, c.headCount(), c.headDim());
-            rope.rotate(kv, 0, c.headCountKv(), c.headDim());
-            k.storeF16(kv, 0, cache.memory(), cache.keyOffset(l, position, 0, c.headDim()), c.kvDim());
-            k.storeF16(kv, c.kvDim(), cache.memory(), cache.valueOffset(l, position, 0, c.headDim()), c.kvDim());
-
-            attend(l, position);
+            for (int b = 0; b < n; b++) {
+                rope.setPosition(position + b);
+                rope.rotate(q[b], 0, c.headCount(), c.headDim());
+                rope.rotate(kv[b], 0, c.headCountKv(), c.headDim());
+                k.storeF16(kv[b], 0, cache.memory(), cache.keyOffset(l, position + b, 0, c.headDim()), c.kvDim());
+                k.storeF16(kv[b], c.kvDim(), cache.memory(), cache.valueOffset(l, position + b, 0, c.headDim()), c.kvDim());
+                k.prepare(q[b], 0, c.queryDim(), ActivationFormat.F16, queryF16[b]);
+            }
+            attention.start(l, position);
             project(attentionOut, c.queryDim(), layer.wo(), xb, 0, false);
-            k.add(x, xb, embd);
-
-            k.rmsNorm(x, 0, layer.ffnNorm(), xb, 0, embd, c.rmsEpsilon());
+            for (int b = 0; b < n; b++) {
+                k.add(x[b], xb[b], embd);
+                k.rmsNorm(x[b], 0, layer.ffnNorm(), xb[b], 0, embd, c.rmsEpsilon());
+            }
             project(xb, embd, layer.gate(), gate, 0, false);
             project(xb, embd, layer.up(), up, 0, true);
-            k.swiGlu(gate, up, c.feedForwardLength());
+            for (int b = 0; b < n; b++) {
+                k.swiGlu(gate[b], up[b], c.feedForwardLength());
+            }
             project(gate, c.feedForwardLength(), layer.down(), xb, 0, false);
-            k.add(x, xb, embd);
+            for (int b = 0; b < n; b++) {
+                k.add(x[b], xb[b], embd);
+            }
         }
         if (!wantLogits) {
             return null;
         }
-        k.rmsNorm(x, 0, w.outputNorm(), xb, 0, embd, c.rmsEpsilon());
+        // Only the last token's logits are wanted: normalize it into row 0 and project that row alone.
+        k.rmsNorm(x[n - 1], 0, w.outputNorm(), xb[0], 0, embd, c.rmsEpsilon());
+        count = 1;
         project(xb, embd, w.output(), logits, 0, false);
-        return logits;
+        return logits[0];
     }
 
     /**
-     * {@code out[offset..] = W · in}, preparing {@code in} the way W's type wants it, unless
-     * {@code sameInput} says the previous projection read the same, unchanged input in the same format.
+     * {@code out[b][offset..] = W · in[b]} for the batch, preparing {@code in} the way W's type
+     * wants it, unless {@code sameInput} says the previous projection read the same, unchanged
+     * input in the same format.
      */
-    private void project(float[] in, int n, WeightMatrix weights, float[] out, int offset, boolean sameInput) {
+    private void project(float[][] in, int n, WeightMatrix weights, float[][] out, int offset, boolean sameInput) {
         ActivationFormat format = weights.type().activationFormat();
-        if (!sameInput || prepared.format() != format) {
-            k.prepare(in, 0, n, format, prepared);
+        if (!sameInput || prepared[0].format() != format) {
+            for (int b = 0; b < count; b++) {
+                k.prepare(in[b], 0, n, format, prepared[b]);
+            }
         }
-        matVec.run(weights, out, offset);
+        projection.run(weights, out, offset);
     }
 
-    private void attend(int layer, int position) {
-        k.prepare(q, 0, c.queryDim(), ActivationFormat.F16, queryF16);
-        int first = c.slidingWindow() > 0 ? Math.max(0, position - c.slidingWindow() + 1) : 0;
-        attention.run(layer, first, position);
-    }
-
-    /** Row-parallel matrix-vector product; one reusable task so the decode loop allocates nothing. */
-    private final class MatVec implements WorkerPool.RangeTask {
+    /** Row-parallel product of a weight matrix with the batch; one reusable task so decoding allocates nothing. */
+    private final class Projection implements WorkerPool.RangeTask {
         private WeightMatrix weights;
-        private float[] out;
+        private float[][] out;
         private int offset;
 
-        void run(WeightMatrix weights, float[] out, int offset) {
+        void run(WeightMatrix weights, float[][] out, int offset) {
             this.weights = weights;
             this.out = out;
             this.offset = offset;
@@ -135,20 +161,26 @@ public final class LlamaForward {
 
         @Override
         public void run(int from, int to) {
-            k.matVec(weights, prepared, out, offset, from, to);
+            if (count == 1) {
+                k.matVec(weights, prepared[0], out[0], offset, from, to);
+            } else {
+                k.matMul(weights, prepared, count, out, offset, from, to);
+            }
         }
     }
 
-    /** Attention of every query head over cache positions {@code [first, last]}, parallel over heads. */
+    /**
+     * Causal attention of every query head of every token in the batch over the cache,
+     * parallel over heads. Token {@code b} at position {@code p} sees positions up to {@code p},
+     * and no further back than the sliding window when the model has one.
+     */
     private final class Attention implements WorkerPool.RangeTask {
         private int layer;
-        private int first;
-        private int last;
+        private int position;
 
-        void run(int layer, int first, int last) {
+        void start(int layer, int position) {
             this.layer = layer;
-            this.first = first;
-            this.last = last;
+            this.position = position;
             pool.forRange(c.headCount(), this);
         }
 
@@ -156,22 +188,26 @@ public final class LlamaForward {
         public void run(int fromHead, int toHead) {
             int hd = c.headDim();
             int group = c.headCount() / c.headCountKv();
-            int ctx = cache.contextLength();
-            int n = last - first + 1;
-            float[] qf = queryF16.values();
+            int s = fromHead * cache.contextLength(); // this share's own stretch of the scores buffer
             for (int h = fromHead; h < toHead; h++) {
                 int kvHead = h / group;
-                int s = h * ctx;
-                for (int t = first; t <= last; t++) {
-                    scores[s + t - first] = k.dotF16(cache.memory(), cache.keyOffset(layer, t, kvHead, hd), qf, h * hd, hd)
-                            * attentionScale;
-                }
-                k.softmax(scores, s, n);
-                Arrays.fill(attentionOut, h * hd, (h + 1) * hd, 0f);
-                for (int t = first; t <= last; t++) {
-                    // ggml rounds the probabilities to F16 before the product with the F16 values
-                    float p = Float.float16ToFloat(Float.floatToFloat16(scores[s + t - first]));
-                    k.axpyF16(p, cache.memory(), cache.valueOffset(layer, t, kvHead, hd), attentionOut, h * hd, hd);
+                for (int b = 0; b < count; b++) {
+                    int last = position + b;
+                    int first = c.slidingWindow() > 0 ? Math.max(0, last - c.slidingWindow() + 1) : 0;
+                    int n = last - first + 1;
+                    float[] qf = queryF16[b].values();
+                    for (int t = first; t <= last; t++) {
+                        scores[s + t - first] = k.dotF16(cache.memory(), cache.keyOffset(layer, t, kvHead, hd), qf, h * hd, hd)
+                                * attentionScale;
+                    }
+                    k.softmax(scores, s, n);
+                    float[] out = attentionOut[b];
+                    Arrays.fill(out, h * hd, (h + 1) * hd, 0f);
+                    for (int t = first; t <= last; t++) {
+                        // ggml rounds the probabilities to F16 before the product with the F16 values
+                        float p = Float.float16ToFloat(Float.floatToFloat16(scores[s + t - first]));
+                        k.axpyF16(p, cache.memory(), cache.valueOffset(layer, t, kvHead, hd), out, h * hd, hd);
+                    }
                 }
             }
         }

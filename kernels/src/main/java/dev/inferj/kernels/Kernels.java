@@ -30,6 +30,13 @@ public interface Kernels {
      */
     void matVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow);
 
+    /**
+     * The same product for a batch: {@code out[b][outOffset + r] = row r of w · x[b]} for
+     * {@code b < count} and {@code r} in {@code [fromRow, toRow)}. Each weight row is read from
+     * memory once for the whole batch.
+     */
+    void matMul(WeightMatrix w, PreparedVector[] x, int count, float[][] out, int outOffset, int fromRow, int toRow);
+
     /** Writes row {@code row} of {@code w} as floats to {@code out[offset, offset + w.cols())}. */
     void dequantizeRow(WeightMatrix w, int row, float[] out, int offset);
 

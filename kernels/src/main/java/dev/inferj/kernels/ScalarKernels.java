@@ -61,6 +61,15 @@ public class ScalarKernels implements Kernels {
         }
     }
 
+    @Override
+    public void matMul(WeightMatrix w, PreparedVector[] x, int count, float[][] out, int outOffset, int fromRow, int toRow) {
+        for (int r = fromRow; r < toRow; r++) {
+            for (int b = 0; b < count; b++) {
+                out[b][outOffset + r] = dotRow(w, r, x[b]);
+            }
+        }
+    }
+
     /** Row {@code r} of {@code w} dotted with a prepared activation. */
     protected float dotRow(WeightMatrix w, int r, PreparedVector x) {
         MemorySegment m = w.data();

@@ -55,8 +55,9 @@ final class VectorKernels extends ScalarKernels {
     private static final int Q4_STEP = Math.min(16, BITS / 16);
     private static final VectorSpecies<Byte> Q4_B = species(byte.class, Q4_STEP * 8);
     private static final VectorSpecies<Short> Q4_S = species(short.class, Q4_STEP * 16);
-    private static final VectorSpecies<Integer> Q4_I = species(int.class, Q4_STEP * 16);
-    private static final VectorSpecies<Float> Q4_F = species(float.class, Q4_STEP * 16);
+    private static final boolean Q4_WIDE = Q4_STEP * 32 <= BITS;
+    private static final VectorSpecies<Integer> Q4_I = species(int.class, Q4_STEP * (Q4_WIDE ? 32 : 16));
+    private static final VectorSpecies<Float> Q4_F = species(float.class, Q4_STEP * (Q4_WIDE ? 32 : 16));
 
     /**
      * Quantizing activations to Q8_0: floats a step (at most a block), and the byte species the
@@ -338,56 +339,104 @@ final class VectorKernels extends ScalarKernels {
      * helper has been compiled on its own, boxing every vector that crosses the call.
      */
     private static float dotQ8_0(MemorySegment m, long base, byte[] xq, float[] xs, int blocks) {
-        FloatVector acc = FloatVector.zero(Q8_F);
-        for (int b = 0; b < blocks; b++) {
+        FloatVector acc0 = FloatVector.zero(Q8_F);
+        FloatVector acc1 = FloatVector.zero(Q8_F);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
             long blk = base + 34L * b;
             int xAt = b * Q8;
-            IntVector sum = IntVector.zero(Q8_I);
+            IntVector s0 = null;
+            IntVector s1 = null;
             for (int j = 0; j < Q8; j += Q8_STEP) {
-                ShortVector w = (ShortVector) ByteVector.fromMemorySegment(Q8_B, m, blk + 2 + j, LE)
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(Q8_B, m, blk + 2 + j, LE)
                         .convertShape(VectorOperators.B2S, Q8_S, 0);
-                ShortVector a = (ShortVector) ByteVector.fromArray(Q8_B, xq, xAt + j)
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(Q8_B, m, blk + 36 + j, LE)
                         .convertShape(VectorOperators.B2S, Q8_S, 0);
-                // |w * a| <= 128 * 127 fits a short. Int lane k = short lanes 2k + 2k+1, each
-                // sign-extended by shifts: the Vector API has no multiply-add of shorts into ints.
-                IntVector p = w.mul(a).reinterpretAsInts();
-                sum = sum.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                        .add(p.lanewise(VectorOperators.ASHR, 16));
+                ShortVector a0 = (ShortVector) ByteVector.fromArray(Q8_B, xq, xAt + j)
+                        .convertShape(VectorOperators.B2S, Q8_S, 0);
+                ShortVector a1 = (ShortVector) ByteVector.fromArray(Q8_B, xq, xAt + 32 + j)
+                        .convertShape(VectorOperators.B2S, Q8_S, 0);
+                IntVector p0 = w0.mul(a0).reinterpretAsInts();
+                IntVector p1 = w1.mul(a1).reinterpretAsInts();
+                IntVector q0 = p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(p0.lanewise(VectorOperators.ASHR, 16));
+                IntVector q1 = p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(p1.lanewise(VectorOperators.ASHR, 16));
+                s0 = j == 0 ? q0 : s0.add(q0);
+                s1 = j == 0 ? q1 : s1.add(q1);
             }
-            float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d), acc);
+            float d0 = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
+            float d1 = Float.float16ToFloat(m.get(F16_LAYOUT, blk + 34)) * xs[b + 1];
+            acc0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d0), acc0);
+            acc1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d1), acc1);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; b < blocks; b++) {
+            long blk = base + 34L * b;
+            int sumi = 0;
+            for (int i = 0; i < Q8; i++) {
+                sumi += m.get(BYTE, blk + 2 + i) * xq[b * Q8 + i];
+            }
+            sum += sumi * (Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b]);
+        }
+        return sum;
     }
 
     /** Q4_0 weights times Q8_0 activations: as {@link #dotQ8_0}, the nibbles unpacked as shorts. */
     private static float dotQ4_0(MemorySegment m, long base, byte[] xq, float[] xs, int blocks) {
-        FloatVector acc = FloatVector.zero(Q4_F);
-        for (int b = 0; b < blocks; b++) {
+        FloatVector acc0 = FloatVector.zero(Q4_F);
+        FloatVector acc1 = FloatVector.zero(Q4_F);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
             long blk = base + 18L * b;
             int xAt = b * Q8;
-            // |(q - 8) * a| <= 8 * 128: all of a block's products, summed in pairs of lanes, stay inside a short
-            ShortVector sum = ShortVector.zero(Q4_S);
+            ShortVector s0 = null;
+            ShortVector s1 = null;
             for (int j = 0; j < Q8 / 2; j += Q4_STEP) {
-                // packed byte j holds element j (low nibble) and element j + 16 (high nibble);
-                // shifts on byte lanes are emulated, so widen first (the sign extension is masked away)
-                ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(Q4_B, m, blk + 2 + j, LE)
+                ShortVector packed0 = (ShortVector) ByteVector.fromMemorySegment(Q4_B, m, blk + 2 + j, LE)
                         .convertShape(VectorOperators.B2S, Q4_S, 0);
-                ShortVector lo = packed.and((short) 0x0F).sub((short) 8);
-                ShortVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8);
-                ShortVector alo = (ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j)
+                ShortVector packed1 = (ShortVector) ByteVector.fromMemorySegment(Q4_B, m, blk + 20 + j, LE)
                         .convertShape(VectorOperators.B2S, Q4_S, 0);
-                ShortVector ahi = (ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j + Q8 / 2)
-                        .convertShape(VectorOperators.B2S, Q4_S, 0);
-                sum = sum.add(lo.mul(alo)).add(hi.mul(ahi));
+                ShortVector p0 = packed0.and((short) 0x0F).sub((short) 8).mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j)
+                        .convertShape(VectorOperators.B2S, Q4_S, 0))
+                        .add(packed0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j + 16)
+                        .convertShape(VectorOperators.B2S, Q4_S, 0)));
+                ShortVector p1 = packed1.and((short) 0x0F).sub((short) 8).mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + 32 + j)
+                        .convertShape(VectorOperators.B2S, Q4_S, 0))
+                        .add(packed1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + 48 + j)
+                        .convertShape(VectorOperators.B2S, Q4_S, 0)));
+                s0 = j == 0 ? p0 : s0.add(p0);
+                s1 = j == 0 ? p1 : s1.add(p1);
             }
-            IntVector p = sum.reinterpretAsInts();
-            IntVector pairs = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(p.lanewise(VectorOperators.ASHR, 16));
-            float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
-            acc = ((FloatVector) pairs.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q4_F, d), acc);
+            IntVector i0, i1;
+            if (Q4_WIDE) {
+                i0 = (IntVector) s0.convertShape(VectorOperators.S2I, Q4_I, 0);
+                i1 = (IntVector) s1.convertShape(VectorOperators.S2I, Q4_I, 0);
+            } else {
+                IntVector v0 = s0.reinterpretAsInts();
+                IntVector v1 = s1.reinterpretAsInts();
+                i0 = v0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v0.lanewise(VectorOperators.ASHR, 16));
+                i1 = v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16));
+            }
+            float d0 = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
+            float d1 = Float.float16ToFloat(m.get(F16_LAYOUT, blk + 18)) * xs[b + 1];
+            acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q4_F, d0), acc0);
+            acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q4_F, d1), acc1);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; b < blocks; b++) {
+            sum += super_q4(m, base + 18L * b, xq, b * Q8) * (Float.float16ToFloat(m.get(F16_LAYOUT, base + 18L * b)) * xs[b]);
+        }
+        return sum;
+    }
+
+    private static int super_q4(MemorySegment m, long blk, byte[] xq, int xAt) {
+        int sumi = 0;
+        for (int i = 0; i < 16; i++) {
+            int packed = m.get(BYTE, blk + 2 + i) & 0xFF;
+            sumi += ((packed & 0x0F) - 8) * xq[xAt + i] + ((packed >>> 4) - 8) * xq[xAt + i + 16];
+        }
+        return sumi;
     }
 
     // ---------------------------------------------------------------- float vectors
