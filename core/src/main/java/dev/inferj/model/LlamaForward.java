@@ -1,6 +1,7 @@
 package dev.inferj.model;
 
 import dev.inferj.kernels.ActivationFormat;
+import dev.inferj.kernels.ExpertRouter;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.Rope;
@@ -33,6 +34,16 @@ public final class LlamaForward {
     private final float[][] attentionOut;
     private final float[][] gate;
     private final float[][] up;
+    // mixture of experts only
+    private final float[][] routerLogits;
+    private final int[][] selected;
+    private final float[][] routeWeights;
+    private final int[] tokenOf;
+    private final int[] slotOf;
+    private final PreparedVector[] expertInput;
+    private final PreparedVector[] expertHidden;
+    private final float[][] expertOut;
+    private final float[][] slotOut;
     private final float[][] logits;
     private final float[] scores;
     private final PreparedVector[] prepared;
@@ -51,14 +62,31 @@ public final class LlamaForward {
         this.cache = new KvCache(config, contextLength);
         this.rope = new Rope(config.ropeDimensions(), config.ropeFreqBase(), config.ropeNeox());
         int embd = c.embeddingLength();
-        int widest = Math.max(Math.max(embd, c.queryDim()), c.feedForwardLength());
+        int widest = Math.max(Math.max(embd, c.queryDim()), Math.max(c.feedForwardLength(), c.expertFeedForwardLength()));
         x = new float[MAX_BATCH][embd];
         xb = new float[MAX_BATCH][Math.max(embd, c.queryDim())];
         q = new float[MAX_BATCH][c.queryDim()];
         kv = new float[MAX_BATCH][2 * c.kvDim()];
         attentionOut = new float[MAX_BATCH][c.queryDim()];
-        gate = new float[MAX_BATCH][c.feedForwardLength()];
-        up = new float[MAX_BATCH][c.feedForwardLength()];
+        int ff = Math.max(c.feedForwardLength(), c.expertFeedForwardLength());
+        gate = new float[MAX_BATCH][ff];
+        up = new float[MAX_BATCH][ff];
+        int experts = c.expertCount();
+        int used = c.expertsUsed();
+        int batch = experts > 0 ? MAX_BATCH : 0; // a token meets each expert at most once
+        routerLogits = new float[batch][experts];
+        selected = new int[batch][used];
+        routeWeights = new float[batch][used];
+        tokenOf = new int[batch];
+        slotOf = new int[batch];
+        expertInput = new PreparedVector[batch];
+        expertHidden = new PreparedVector[batch];
+        for (int j = 0; j < batch; j++) {
+            expertInput[j] = new PreparedVector(embd);
+            expertHidden[j] = new PreparedVector(ff);
+        }
+        expertOut = new float[batch][embd];
+        slotOut = new float[batch * used][embd];
         logits = new float[1][c.vocabularySize()];
         scores = new float[c.headCount() * contextLength];
         prepared = new PreparedVector[MAX_BATCH];
@@ -111,12 +139,17 @@ public final class LlamaForward {
                 k.add(x[b], xb[b], embd);
                 k.rmsNorm(x[b], 0, layer.ffnNorm(), xb[b], 0, embd, c.rmsEpsilon());
             }
-            project(xb, embd, layer.gate(), gate, 0, false);
-            project(xb, embd, layer.up(), up, 0, true);
-            for (int b = 0; b < n; b++) {
-                k.swiGlu(gate[b], up[b], c.feedForwardLength());
+            switch (layer.ffn()) {
+                case LlamaWeights.Dense d -> {
+                    project(xb, embd, d.gate(), gate, 0, false);
+                    project(xb, embd, d.up(), up, 0, true);
+                    for (int b = 0; b < n; b++) {
+                        k.swiGlu(gate[b], up[b], c.feedForwardLength());
+                    }
+                    project(gate, c.feedForwardLength(), d.down(), xb, 0, false);
+                }
+                case LlamaWeights.Experts e -> mixtureOfExperts(e);
             }
-            project(gate, c.feedForwardLength(), layer.down(), xb, 0, false);
             for (int b = 0; b < n; b++) {
                 k.add(x[b], xb[b], embd);
             }
@@ -132,6 +165,60 @@ public final class LlamaForward {
     }
 
     /**
+     * The experts' feed-forward for the batch, from {@code xb} into {@code xb}. Tokens are grouped
+     * by expert, so each chosen expert's weights are read once per batch; each token's expert
+     * outputs are then summed in slot order with the router's weights, as ggml sums them.
+     */
+    private void mixtureOfExperts(LlamaWeights.Experts experts) {
+        int embd = c.embeddingLength();
+        int ff = c.expertFeedForwardLength();
+        int used = c.expertsUsed();
+        project(xb, embd, experts.router(), routerLogits, 0, false);
+        for (int b = 0; b < count; b++) {
+            ExpertRouter.route(k, routerLogits[b], experts.count(), used, selected[b], routeWeights[b]);
+        }
+        for (int e = 0; e < experts.count(); e++) {
+            int m = 0;
+            for (int b = 0; b < count; b++) {
+                for (int slot = 0; slot < used; slot++) {
+                    if (selected[b][slot] == e) {
+                        tokenOf[m] = b;
+                        slotOf[m] = slot;
+                        m++;
+                    }
+                }
+            }
+            if (m == 0) {
+                continue;
+            }
+            ActivationFormat format = experts.gate()[e].type().activationFormat();
+            for (int j = 0; j < m; j++) {
+                k.prepare(xb[tokenOf[j]], 0, embd, format, expertInput[j]);
+            }
+            projection.run(experts.gate()[e], expertInput, m, gate, 0);
+            projection.run(experts.up()[e], expertInput, m, up, 0);
+            ActivationFormat hiddenFormat = experts.down()[e].type().activationFormat();
+            for (int j = 0; j < m; j++) {
+                k.swiGlu(gate[j], up[j], ff);
+                k.prepare(gate[j], 0, ff, hiddenFormat, expertHidden[j]);
+            }
+            projection.run(experts.down()[e], expertHidden, m, expertOut, 0);
+            for (int j = 0; j < m; j++) {
+                System.arraycopy(expertOut[j], 0, slotOut[tokenOf[j] * used + slotOf[j]], 0, embd);
+            }
+        }
+        for (int b = 0; b < count; b++) {
+            for (int i = 0; i < embd; i++) {
+                float sum = slotOut[b * used][i] * routeWeights[b][0];
+                for (int slot = 1; slot < used; slot++) {
+                    sum += slotOut[b * used + slot][i] * routeWeights[b][slot];
+                }
+                xb[b][i] = sum;
+            }
+        }
+    }
+
+    /**
      * {@code out[b][offset..] = W · in[b]} for the batch, preparing {@code in} the way W's type
      * wants it, unless {@code sameInput} says the previous projection read the same, unchanged
      * input in the same format.
@@ -143,17 +230,21 @@ public final class LlamaForward {
                 k.prepare(in[b], 0, n, format, prepared[b]);
             }
         }
-        projection.run(weights, out, offset);
+        projection.run(weights, prepared, count, out, offset);
     }
 
-    /** Row-parallel product of a weight matrix with the batch; one reusable task so decoding allocates nothing. */
+    /** Row-parallel product of a weight matrix with prepared inputs; one reusable task so decoding allocates nothing. */
     private final class Projection implements WorkerPool.RangeTask {
         private WeightMatrix weights;
+        private PreparedVector[] inputs;
+        private int n;
         private float[][] out;
         private int offset;
 
-        void run(WeightMatrix weights, float[][] out, int offset) {
+        void run(WeightMatrix weights, PreparedVector[] inputs, int n, float[][] out, int offset) {
             this.weights = weights;
+            this.inputs = inputs;
+            this.n = n;
             this.out = out;
             this.offset = offset;
             pool.forRange(weights.rows(), this);
@@ -161,10 +252,10 @@ public final class LlamaForward {
 
         @Override
         public void run(int from, int to) {
-            if (count == 1) {
-                k.matVec(weights, prepared[0], out[0], offset, from, to);
+            if (n == 1) {
+                k.matVec(weights, inputs[0], out[0], offset, from, to);
             } else {
-                k.matMul(weights, prepared, count, out, offset, from, to);
+                k.matMul(weights, inputs, n, out, offset, from, to);
             }
         }
     }

@@ -7,6 +7,7 @@ import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.kernels.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WeightMatrix;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -17,7 +18,27 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] 
 
     /** One transformer block. */
     public record Layer(float[] attentionNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
-                        float[] ffnNorm, WeightMatrix gate, WeightMatrix up, WeightMatrix down) {
+                        float[] ffnNorm, FeedForward ffn) {
+    }
+
+    /** The feed-forward part of a block: one SwiGLU network, or a router over several. */
+    public sealed interface FeedForward permits Dense, Experts {
+    }
+
+    /** {@code down · (silu(gate · x) * (up · x))}. */
+    public record Dense(WeightMatrix gate, WeightMatrix up, WeightMatrix down) implements FeedForward {
+    }
+
+    /**
+     * Mixture of experts (Mixtral): the router scores every expert, each token goes through the
+     * best few, and their outputs are summed with the router's renormalized weights. Expert
+     * {@code e}'s matrices are the {@code e}-th slices of the 3-D {@code *_exps} tensors.
+     */
+    public record Experts(WeightMatrix router, WeightMatrix[] gate, WeightMatrix[] up, WeightMatrix[] down)
+            implements FeedForward {
+        public int count() {
+            return gate.length;
+        }
     }
 
     public static LlamaWeights fromGguf(GgufFile f, ModelConfig c) {
@@ -34,9 +55,10 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] 
                     t.matrix(p + "attn_v.weight", embd, c.kvDim()),
                     t.matrix(p + "attn_output.weight", c.queryDim(), embd),
                     t.vector(p + "ffn_norm.weight", embd),
-                    t.matrix(p + "ffn_gate.weight", embd, c.feedForwardLength()),
-                    t.matrix(p + "ffn_up.weight", embd, c.feedForwardLength()),
-                    t.matrix(p + "ffn_down.weight", c.feedForwardLength(), embd));
+                    c.isMixtureOfExperts() ? experts(t, p, c) : new Dense(
+                            t.matrix(p + "ffn_gate.weight", embd, c.feedForwardLength()),
+                            t.matrix(p + "ffn_up.weight", embd, c.feedForwardLength()),
+                            t.matrix(p + "ffn_down.weight", c.feedForwardLength(), embd)));
         }
         float[] outputNorm = t.vector("output_norm.weight", embd);
         // Without output.weight the embedding table doubles as the output projection (tied embeddings).
@@ -44,6 +66,16 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] 
                 ? t.matrix("output.weight", embd, c.vocabularySize())
                 : embedding;
         return new LlamaWeights(embedding, layers, outputNorm, output);
+    }
+
+    private static Experts experts(TensorReader t, String prefix, ModelConfig c) {
+        int embd = c.embeddingLength();
+        int ff = c.expertFeedForwardLength();
+        int n = c.expertCount();
+        return new Experts(t.matrix(prefix + "ffn_gate_inp.weight", embd, n),
+                t.experts(prefix + "ffn_gate_exps.weight", embd, ff, n),
+                t.experts(prefix + "ffn_up_exps.weight", embd, ff, n),
+                t.experts(prefix + "ffn_down_exps.weight", ff, embd, n));
     }
 
     /** Looks tensors up by name and checks their shape and type. */
@@ -79,6 +111,18 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] 
         WeightMatrix matrix(String name, int cols, int rows) {
             GgufTensorInfo t = info(name, cols, rows);
             return new WeightMatrix(name, t.type(), file.data(t), rows, cols);
+        }
+
+        /** The {@code count} matrices of {@code rows x cols} stacked in a 3-D tensor. */
+        WeightMatrix[] experts(String name, int cols, int rows, int count) {
+            GgufTensorInfo t = info(name, cols, rows, count);
+            MemorySegment all = file.data(t);
+            long bytes = all.byteSize() / count;
+            WeightMatrix[] matrices = new WeightMatrix[count];
+            for (int e = 0; e < count; e++) {
+                matrices[e] = new WeightMatrix(name + "[" + e + "]", t.type(), all.asSlice(e * bytes, bytes), rows, cols);
+            }
+            return matrices;
         }
 
         float[] vector(String name, int n) {

@@ -10,6 +10,9 @@ import java.util.Set;
  * and checked to be positive, consistent and of a sane size before anything is sized from them.
  *
  * @param slidingWindow attention looks back at most this many positions; 0 for no window
+ * @param expertCount   experts of a mixture-of-experts feed-forward (Mixtral); 0 for a dense one
+ * @param expertsUsed   experts each token is routed to
+ * @param expertFeedForwardLength hidden width of one expert
  */
 public record ModelConfig(
         String architecture,
@@ -25,7 +28,10 @@ public record ModelConfig(
         float rmsEpsilon,
         int contextLength,
         int vocabularySize,
-        int slidingWindow) {
+        int slidingWindow,
+        int expertCount,
+        int expertsUsed,
+        int expertFeedForwardLength) {
 
     /** The architectures this version runs. */
     public static final Set<String> SUPPORTED_ARCHITECTURES = Set.of("llama");
@@ -35,6 +41,7 @@ public record ModelConfig(
     static final int MAX_LAYERS = 4096;
     static final int MAX_HEADS = 4096;
     static final int MAX_CONTEXT = 1 << 24;
+    static final int MAX_EXPERTS = 1024;
 
     public int kvDim() {
         return headCountKv * headDim;
@@ -42,6 +49,10 @@ public record ModelConfig(
 
     public int queryDim() {
         return headCount * headDim;
+    }
+
+    public boolean isMixtureOfExperts() {
+        return expertCount > 0;
     }
 
     /** Reads and validates the configuration; {@code vocabularySize} comes from the token list. */
@@ -83,7 +94,10 @@ public record ModelConfig(
         }
         int ctx = f.getInt(arch + ".context_length", 1, Integer.MAX_VALUE, 4096);
         int window = f.getInt(arch + ".attention.sliding_window", 0, Integer.MAX_VALUE, 0);
+        int experts = f.getInt(arch + ".expert_count", 0, MAX_EXPERTS, 0);
+        int used = experts == 0 ? 0 : f.getInt(arch + ".expert_used_count", 1, experts);
+        int expertFf = experts == 0 ? 0 : f.getInt(arch + ".expert_feed_forward_length", 1, MAX_WIDTH, ff);
         return new ModelConfig(arch, embd, layers, ff, heads, kvHeads, headDim, ropeDims, base, false, eps,
-                Math.min(ctx, MAX_CONTEXT), vocabularySize, window);
+                Math.min(ctx, MAX_CONTEXT), vocabularySize, window, experts, used, expertFf);
     }
 }

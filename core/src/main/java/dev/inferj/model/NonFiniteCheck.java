@@ -3,6 +3,8 @@ package dev.inferj.model;
 import dev.inferj.InferjException;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WeightMatrix;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns NaN or infinite logits into a clear error instead of silent garbage, naming the first
@@ -24,7 +26,17 @@ public final class NonFiniteCheck {
     private static String blame(LlamaWeights w) {
         String culprit = firstNonFinite(w.tokenEmbedding());
         for (LlamaWeights.Layer l : w.layers()) {
-            for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()}) {
+            List<WeightMatrix> matrices = new ArrayList<>(List.of(l.wq(), l.wk(), l.wv(), l.wo()));
+            switch (l.ffn()) {
+                case LlamaWeights.Dense d -> matrices.addAll(List.of(d.gate(), d.up(), d.down()));
+                case LlamaWeights.Experts e -> {
+                    matrices.add(e.router());
+                    matrices.addAll(List.of(e.gate()));
+                    matrices.addAll(List.of(e.up()));
+                    matrices.addAll(List.of(e.down()));
+                }
+            }
+            for (WeightMatrix m : matrices) {
                 culprit = culprit != null ? culprit : firstNonFinite(m);
             }
         }

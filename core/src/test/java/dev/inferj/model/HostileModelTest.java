@@ -77,6 +77,12 @@ class HostileModelTest {
     }
 
     @Test
+    void moreExpertsUsedThanThereAreIsRejected() {
+        Path file = variant("llama-moe-q8_0.gguf", w -> w.replace("llama.expert_used_count", GgufValue.ofUInt32(9)));
+        loadFails(GgufFormatException.class, file, "llama.expert_used_count", "9");
+    }
+
+    @Test
     void missingHyperParameterIsNamed() {
         Path file = variant("llama-dense-f32.gguf", w -> w.remove("llama.embedding_length"));
         loadFails(GgufFormatException.class, file, "llama.embedding_length", "missing");
