@@ -3,7 +3,7 @@ package dev.inferj;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
-import dev.inferj.model.LlamaWeights;
+import dev.inferj.model.TransformerWeights;
 import dev.inferj.model.ModelConfig;
 import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Tokenizer;
@@ -25,7 +25,7 @@ import java.nio.file.Path;
 public final class Model implements AutoCloseable {
     private final GgufFile file;
     private final ModelConfig config;
-    private final LlamaWeights weights;
+    private final TransformerWeights weights;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
     private final int sessionContextLength;
@@ -34,7 +34,7 @@ public final class Model implements AutoCloseable {
         this.file = file;
         this.tokenizer = Tokenizer.of(VocabularyLoader.fromGguf(file));
         this.config = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
-        this.weights = LlamaWeights.fromGguf(file, config);
+        this.weights = TransformerWeights.fromGguf(file, config);
         this.sessionContextLength = options.contextLength() > 0
                 ? options.contextLength()
                 : Math.min(config.contextLength(), ModelOptions.DEFAULT_CONTEXT_CAP);
@@ -73,7 +73,7 @@ public final class Model implements AutoCloseable {
     }
 
     public ModelInfo info() {
-        return new ModelInfo(file.getString("general.name", file.source()), config.architecture(), config.blockCount(),
+        return new ModelInfo(file.getString("general.name", file.source()), config.architecture().ggufName(), config.blockCount(),
                 config.embeddingLength(), config.headCount(), config.headCountKv(), config.vocabularySize(),
                 config.contextLength(), sessionContextLength);
     }

@@ -2,8 +2,8 @@ package dev.inferj;
 
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
-import dev.inferj.model.LlamaForward;
-import dev.inferj.model.LlamaWeights;
+import dev.inferj.model.TransformerForward;
+import dev.inferj.model.TransformerWeights;
 import dev.inferj.model.ModelConfig;
 import dev.inferj.model.NonFiniteCheck;
 import dev.inferj.sampling.Sampler;
@@ -20,19 +20,19 @@ import java.util.Arrays;
 public final class Session implements AutoCloseable {
     private final Model model;
     private final ModelConfig config;
-    private final LlamaWeights weights;
-    private final LlamaForward forward;
+    private final TransformerWeights weights;
+    private final TransformerForward forward;
     private final Tokenizer tokenizer;
     private final int[] single = new int[1];
     private int position;
     private boolean closed;
 
-    Session(Model model, ModelConfig config, LlamaWeights weights, WorkerPool pool, int contextLength) {
+    Session(Model model, ModelConfig config, TransformerWeights weights, WorkerPool pool, int contextLength) {
         this.model = model;
         this.config = config;
         this.weights = weights;
         this.tokenizer = model.tokenizer();
-        this.forward = new LlamaForward(config, weights, Kernels.get(), pool, contextLength);
+        this.forward = new TransformerForward(config, weights, Kernels.get(), pool, contextLength);
     }
 
     /** Tokens the session holds so far. */
@@ -135,8 +135,8 @@ public final class Session implements AutoCloseable {
             }
         }
         float[] logits = null;
-        for (int from = 0; from < tokens.length; from += LlamaForward.MAX_BATCH) {
-            int n = Math.min(LlamaForward.MAX_BATCH, tokens.length - from);
+        for (int from = 0; from < tokens.length; from += TransformerForward.MAX_BATCH) {
+            int n = Math.min(TransformerForward.MAX_BATCH, tokens.length - from);
             logits = run(tokens, from, n, from + n == tokens.length);
         }
         return logits;

@@ -3,7 +3,6 @@ package dev.inferj.model;
 import dev.inferj.GgufFormatException;
 import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufFile;
-import java.util.Set;
 
 /**
  * The hyper-parameters of a model, read from the {@code <arch>.*} metadata keys of a GGUF file
@@ -15,7 +14,7 @@ import java.util.Set;
  * @param expertFeedForwardLength hidden width of one expert
  */
 public record ModelConfig(
-        String architecture,
+        Architecture architecture,
         int embeddingLength,
         int blockCount,
         int feedForwardLength,
@@ -24,7 +23,6 @@ public record ModelConfig(
         int headDim,
         int ropeDimensions,
         float ropeFreqBase,
-        boolean ropeNeox,
         float rmsEpsilon,
         int contextLength,
         int vocabularySize,
@@ -32,9 +30,6 @@ public record ModelConfig(
         int expertCount,
         int expertsUsed,
         int expertFeedForwardLength) {
-
-    /** The architectures this version runs. */
-    public static final Set<String> SUPPORTED_ARCHITECTURES = Set.of("llama");
 
     /** Upper bounds far above any real model, so that absurd values fail before they size memory. */
     static final int MAX_WIDTH = 1 << 20;
@@ -57,11 +52,13 @@ public record ModelConfig(
 
     /** Reads and validates the configuration; {@code vocabularySize} comes from the token list. */
     public static ModelConfig fromGguf(GgufFile f, int vocabularySize) {
-        String arch = f.getString("general.architecture");
-        if (!SUPPORTED_ARCHITECTURES.contains(arch)) {
-            throw new UnsupportedModelException(f.source() + ": architecture " + arch + " is not supported (supported: "
-                    + String.join(", ", SUPPORTED_ARCHITECTURES) + ")");
+        String name = f.getString("general.architecture");
+        Architecture architecture = Architecture.byGgufName(name);
+        if (architecture == null) {
+            throw new UnsupportedModelException(f.source() + ": architecture " + name + " is not supported (supported: "
+                    + Architecture.names() + ")");
         }
+        String arch = architecture.ggufName();
         int embd = f.getInt(arch + ".embedding_length", 1, MAX_WIDTH);
         int layers = f.getInt(arch + ".block_count", 1, MAX_LAYERS);
         int ff = f.getInt(arch + ".feed_forward_length", 1, MAX_WIDTH);
@@ -97,7 +94,7 @@ public record ModelConfig(
         int experts = f.getInt(arch + ".expert_count", 0, MAX_EXPERTS, 0);
         int used = experts == 0 ? 0 : f.getInt(arch + ".expert_used_count", 1, experts);
         int expertFf = experts == 0 ? 0 : f.getInt(arch + ".expert_feed_forward_length", 1, MAX_WIDTH, ff);
-        return new ModelConfig(arch, embd, layers, ff, heads, kvHeads, headDim, ropeDims, base, false, eps,
+        return new ModelConfig(architecture, embd, layers, ff, heads, kvHeads, headDim, ropeDims, base, eps,
                 Math.min(ctx, MAX_CONTEXT), vocabularySize, window, experts, used, expertFf);
     }
 }

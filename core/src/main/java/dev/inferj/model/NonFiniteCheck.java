@@ -14,7 +14,7 @@ public final class NonFiniteCheck {
     private NonFiniteCheck() {
     }
 
-    public static void requireFinite(float[] logits, int position, LlamaWeights weights) {
+    public static void requireFinite(float[] logits, int position, TransformerWeights weights) {
         for (float v : logits) {
             if (!Float.isFinite(v)) {
                 throw new InferjException("the model computed non-finite logits at position " + position
@@ -23,13 +23,13 @@ public final class NonFiniteCheck {
         }
     }
 
-    private static String blame(LlamaWeights w) {
+    private static String blame(TransformerWeights w) {
         String culprit = firstNonFinite(w.tokenEmbedding());
-        for (LlamaWeights.Layer l : w.layers()) {
+        for (TransformerWeights.Layer l : w.layers()) {
             List<WeightMatrix> matrices = new ArrayList<>(List.of(l.wq(), l.wk(), l.wv(), l.wo()));
             switch (l.ffn()) {
-                case LlamaWeights.Dense d -> matrices.addAll(List.of(d.gate(), d.up(), d.down()));
-                case LlamaWeights.Experts e -> {
+                case TransformerWeights.Dense d -> matrices.addAll(List.of(d.gate(), d.up(), d.down()));
+                case TransformerWeights.Experts e -> {
                     matrices.add(e.router());
                     matrices.addAll(List.of(e.gate()));
                     matrices.addAll(List.of(e.up()));

@@ -28,7 +28,7 @@ class LlamaGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"stories260K", "llama-dense-f32", "llama-dense-f16", "llama-dense-q8_0", "llama-dense-q4_0",
             "llama-dense-untied-f16", "llama-dense-untied-q8_0", "tiny-shape-v2048-f32", "tiny-shape-v2048-q8_0",
-            "tiny-shape-v2048-q4_0", "llama-moe-f32", "llama-moe-q8_0", "llama-moe-q4_0"})
+            "tiny-shape-v2048-q4_0", "llama-moe-f32", "llama-moe-q8_0", "llama-moe-q4_0", "gemma-f32", "gemma-q8_0"})
     void teacherForcedArgmaxMatchesLlamaCpp(String name) throws IOException {
         try (Model model = load(name)) {
             for (Map<String, Object> run : reference(name)) {

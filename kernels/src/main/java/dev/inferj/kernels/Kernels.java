@@ -61,6 +61,13 @@ public interface Kernels {
     /** In place: {@code gate[i] = silu(gate[i]) * up[i]}, {@code silu(v) = v / (1 + exp(-v))}. */
     void swiGlu(float[] gate, float[] up, int n);
 
+    /**
+     * In place: {@code gate[i] = gelu(gate[i]) * up[i]} with GELU's tanh form, computed as ggml
+     * does: through half precision (the input rounded to F16, GELU of it rounded to F16), 0 below
+     * -10 and the identity above 10.
+     */
+    void geGlu(float[] gate, float[] up, int n);
+
     /** In place: {@code y[i] += x[i]}. */
     void add(float[] y, float[] x, int n);
 

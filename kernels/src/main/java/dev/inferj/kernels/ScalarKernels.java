@@ -243,6 +243,33 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void geGlu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            float gelu;
+            if (g <= -10f) {
+                gelu = 0f;
+            } else if (g >= 10f) {
+                gelu = g;
+            } else {
+                gelu = roundToF16(gelu(roundToF16(g)));
+            }
+            gate[i] = gelu * up[i];
+        }
+    }
+
+    /** GELU, tanh approximation, in float as ggml writes it. */
+    static float gelu(float x) {
+        final float sqrt2OverPi = 0.79788456080286535587989211986876f;
+        final float coefA = 0.044715f;
+        return 0.5f * x * (1.0f + (float) Math.tanh(sqrt2OverPi * x * (1.0f + coefA * x * x)));
+    }
+
+    static float roundToF16(float x) {
+        return Float.float16ToFloat(Float.floatToFloat16(x));
+    }
+
+    @Override
     public void add(float[] y, float[] x, int n) {
         for (int i = 0; i < n; i++) {
             y[i] += x[i];

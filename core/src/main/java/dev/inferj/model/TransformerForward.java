@@ -10,18 +10,18 @@ import dev.inferj.kernels.WorkerPool;
 import java.util.Arrays;
 
 /**
- * One session's forward pass of a Llama-family transformer over a batch of up to
+ * One session's forward pass of a decoder-only transformer over a batch of up to
  * {@link #MAX_BATCH} consecutive tokens (one while decoding, many while reading a prompt, so
  * each weight row is read once per batch), with the buffers it needs allocated once.
  * Rounding follows ggml (see shared/README): activations are prepared per weight type, q and the
  * attention probabilities are rounded to F16 before their products with the F16 cache.
  */
-public final class LlamaForward {
+public final class TransformerForward {
     /** Most tokens one call processes together. */
     public static final int MAX_BATCH = 32;
 
     private final ModelConfig c;
-    private final LlamaWeights w;
+    private final TransformerWeights w;
     private final Kernels k;
     private final WorkerPool pool;
     private final KvCache cache;
@@ -51,16 +51,18 @@ public final class LlamaForward {
     private final Projection projection = new Projection();
     private final Attention attention = new Attention();
     private final float attentionScale;
+    private final float queryScale;
+    private final float embeddingScale;
     /** Tokens in the current batch. */
     private int count;
 
-    public LlamaForward(ModelConfig config, LlamaWeights weights, Kernels kernels, WorkerPool pool, int contextLength) {
+    public TransformerForward(ModelConfig config, TransformerWeights weights, Kernels kernels, WorkerPool pool, int contextLength) {
         this.c = config;
         this.w = weights;
         this.k = kernels;
         this.pool = pool;
         this.cache = new KvCache(config, contextLength);
-        this.rope = new Rope(config.ropeDimensions(), config.ropeFreqBase(), config.ropeNeox());
+        this.rope = new Rope(config.ropeDimensions(), config.ropeFreqBase(), config.architecture().ropeNeox());
         int embd = c.embeddingLength();
         int widest = Math.max(Math.max(embd, c.queryDim()), Math.max(c.feedForwardLength(), c.expertFeedForwardLength()));
         x = new float[MAX_BATCH][embd];
@@ -95,7 +97,11 @@ public final class LlamaForward {
             prepared[b] = new PreparedVector(widest);
             queryF16[b] = new PreparedVector(c.queryDim());
         }
-        attentionScale = (float) (1.0 / Math.sqrt(c.headDim()));
+        float inverseRootHeadDim = 1f / (float) Math.sqrt(c.headDim());
+        // Gemma scales the query before attention; the others scale the scores. Same value, other roundings.
+        queryScale = c.architecture().gemmaScaling() ? inverseRootHeadDim : 1f;
+        attentionScale = c.architecture().gemmaScaling() ? 1f : inverseRootHeadDim;
+        embeddingScale = c.architecture().gemmaScaling() ? (float) Math.sqrt(c.embeddingLength()) : 1f;
     }
 
     public int contextLength() {
@@ -116,9 +122,12 @@ public final class LlamaForward {
         int embd = c.embeddingLength();
         for (int b = 0; b < n; b++) {
             k.dequantizeRow(w.tokenEmbedding(), tokens[from + b], x[b], 0);
+            if (embeddingScale != 1f) {
+                k.scale(x[b], 0, embd, embeddingScale);
+            }
         }
         for (int l = 0; l < c.blockCount(); l++) {
-            LlamaWeights.Layer layer = w.layers()[l];
+            TransformerWeights.Layer layer = w.layers()[l];
             for (int b = 0; b < n; b++) {
                 k.rmsNorm(x[b], 0, layer.attentionNorm(), xb[b], 0, embd, c.rmsEpsilon());
             }
@@ -126,8 +135,16 @@ public final class LlamaForward {
             project(xb, embd, layer.wk(), kv, 0, true);
             project(xb, embd, layer.wv(), kv, c.kvDim(), true);
             for (int b = 0; b < n; b++) {
+                addBias(q[b], 0, layer.qBias());
+                addBias(kv[b], 0, layer.kBias());
+                addBias(kv[b], c.kvDim(), layer.vBias());
+                normalizeHeads(q[b], c.headCount(), layer.qNorm());
+                normalizeHeads(kv[b], c.headCountKv(), layer.kNorm());
                 rope.setPosition(position + b);
                 rope.rotate(q[b], 0, c.headCount(), c.headDim());
+                if (queryScale != 1f) {
+                    k.scale(q[b], 0, c.queryDim(), queryScale);
+                }
                 rope.rotate(kv[b], 0, c.headCountKv(), c.headDim());
                 k.storeF16(kv[b], 0, cache.memory(), cache.keyOffset(l, position + b, 0, c.headDim()), c.kvDim());
                 k.storeF16(kv[b], c.kvDim(), cache.memory(), cache.valueOffset(l, position + b, 0, c.headDim()), c.kvDim());
@@ -140,15 +157,15 @@ public final class LlamaForward {
                 k.rmsNorm(x[b], 0, layer.ffnNorm(), xb[b], 0, embd, c.rmsEpsilon());
             }
             switch (layer.ffn()) {
-                case LlamaWeights.Dense d -> {
+                case TransformerWeights.Dense d -> {
                     project(xb, embd, d.gate(), gate, 0, false);
                     project(xb, embd, d.up(), up, 0, true);
                     for (int b = 0; b < n; b++) {
-                        k.swiGlu(gate[b], up[b], c.feedForwardLength());
+                        activate(gate[b], up[b], c.feedForwardLength());
                     }
                     project(gate, c.feedForwardLength(), d.down(), xb, 0, false);
                 }
-                case LlamaWeights.Experts e -> mixtureOfExperts(e);
+                case TransformerWeights.Experts e -> mixtureOfExperts(e);
             }
             for (int b = 0; b < n; b++) {
                 k.add(x[b], xb[b], embd);
@@ -164,12 +181,36 @@ public final class LlamaForward {
         return logits[0];
     }
 
+    private void activate(float[] gateRow, float[] upRow, int n) {
+        switch (c.architecture().activation()) {
+            case SILU -> k.swiGlu(gateRow, upRow, n);
+            case GELU -> k.geGlu(gateRow, upRow, n);
+        }
+    }
+
+    private void addBias(float[] v, int offset, float[] bias) {
+        if (bias != null) {
+            for (int i = 0; i < bias.length; i++) {
+                v[offset + i] += bias[i];
+            }
+        }
+    }
+
+    /** RMS-normalizes each head of {@code v} on its own (Qwen 3's query and key norms). */
+    private void normalizeHeads(float[] v, int heads, float[] norm) {
+        if (norm != null) {
+            for (int h = 0; h < heads; h++) {
+                k.rmsNorm(v, h * c.headDim(), norm, v, h * c.headDim(), c.headDim(), c.rmsEpsilon());
+            }
+        }
+    }
+
     /**
      * The experts' feed-forward for the batch, from {@code xb} into {@code xb}. Tokens are grouped
      * by expert, so each chosen expert's weights are read once per batch; each token's expert
      * outputs are then summed in slot order with the router's weights, as ggml sums them.
      */
-    private void mixtureOfExperts(LlamaWeights.Experts experts) {
+    private void mixtureOfExperts(TransformerWeights.Experts experts) {
         int embd = c.embeddingLength();
         int ff = c.expertFeedForwardLength();
         int used = c.expertsUsed();
@@ -199,7 +240,7 @@ public final class LlamaForward {
             projection.run(experts.up()[e], expertInput, m, up, 0);
             ActivationFormat hiddenFormat = experts.down()[e].type().activationFormat();
             for (int j = 0; j < m; j++) {
-                k.swiGlu(gate[j], up[j], ff);
+                activate(gate[j], up[j], ff);
                 k.prepare(gate[j], 0, ff, hiddenFormat, expertHidden[j]);
             }
             projection.run(experts.down()[e], expertHidden, m, expertOut, 0);

@@ -11,13 +11,17 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The tensors of a Llama-family model as views over the mapped file. Matrices stay where they
+ * The tensors of a decoder-only transformer (Llama, Qwen, Gemma, Mixtral, ...) as views over the mapped file. Matrices stay where they
  * are; only the norm vectors (a few KB each) are copied to float arrays.
  */
-public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output) {
+public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output) {
 
-    /** One transformer block. */
+    /**
+     * One transformer block. The biases (Qwen 2) and the per-head query and key norms (Qwen 3)
+     * are {@code null} where the model has none.
+     */
     public record Layer(float[] attentionNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
+                        float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm,
                         float[] ffnNorm, FeedForward ffn) {
     }
 
@@ -41,7 +45,7 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] 
         }
     }
 
-    public static LlamaWeights fromGguf(GgufFile f, ModelConfig c) {
+    public static TransformerWeights fromGguf(GgufFile f, ModelConfig c) {
         TensorReader t = new TensorReader(f);
         int embd = c.embeddingLength();
         WeightMatrix embedding = t.matrix("token_embd.weight", embd, c.vocabularySize());
@@ -54,6 +58,11 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] 
                     t.matrix(p + "attn_k.weight", embd, c.kvDim()),
                     t.matrix(p + "attn_v.weight", embd, c.kvDim()),
                     t.matrix(p + "attn_output.weight", c.queryDim(), embd),
+                    t.optionalVector(p + "attn_q.bias", c.queryDim()),
+                    t.optionalVector(p + "attn_k.bias", c.kvDim()),
+                    t.optionalVector(p + "attn_v.bias", c.kvDim()),
+                    t.optionalVector(p + "attn_q_norm.weight", c.headDim()),
+                    t.optionalVector(p + "attn_k_norm.weight", c.headDim()),
                     t.vector(p + "ffn_norm.weight", embd),
                     c.isMixtureOfExperts() ? experts(t, p, c) : new Dense(
                             t.matrix(p + "ffn_gate.weight", embd, c.feedForwardLength()),
@@ -65,7 +74,7 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] 
         WeightMatrix output = f.tensor("output.weight") != null
                 ? t.matrix("output.weight", embd, c.vocabularySize())
                 : embedding;
-        return new LlamaWeights(embedding, layers, outputNorm, output);
+        return new TransformerWeights(embedding, layers, outputNorm, output);
     }
 
     private static Experts experts(TensorReader t, String prefix, ModelConfig c) {
@@ -123,6 +132,11 @@ public record LlamaWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] 
                 matrices[e] = new WeightMatrix(name + "[" + e + "]", t.type(), all.asSlice(e * bytes, bytes), rows, cols);
             }
             return matrices;
+        }
+
+        /** A vector the model may lack: {@code null} when absent. */
+        float[] optionalVector(String name, int n) {
+            return file.tensor(name) == null ? null : vector(name, n);
         }
 
         float[] vector(String name, int n) {

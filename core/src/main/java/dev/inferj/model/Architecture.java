@@ -1,0 +1,70 @@
+package dev.inferj.model;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The model architectures inferj runs, by their GGUF {@code general.architecture} name, with what
+ * sets each apart from plain Llama. Optional parts that a file either has or not (QKV biases,
+ * query/key norms, an untied output matrix) are found from its tensors, not listed here.
+ */
+public enum Architecture {
+    LLAMA("llama", false, FeedForwardActivation.SILU, false),
+    QWEN2("qwen2", true, FeedForwardActivation.SILU, false),
+    QWEN3("qwen3", true, FeedForwardActivation.SILU, false),
+    QWEN3MOE("qwen3moe", true, FeedForwardActivation.SILU, false),
+    /** Gemma: embeddings scaled by sqrt(n_embd), GELU, and the query scaled before attention. */
+    GEMMA("gemma", true, FeedForwardActivation.GELU, true);
+
+    /** The gate activation of the feed-forward network. */
+    public enum FeedForwardActivation { SILU, GELU }
+
+    private final String ggufName;
+    private final boolean ropeNeox;
+    private final FeedForwardActivation activation;
+    private final boolean gemmaScaling;
+
+    Architecture(String ggufName, boolean ropeNeox, FeedForwardActivation activation, boolean gemmaScaling) {
+        this.ggufName = ggufName;
+        this.ropeNeox = ropeNeox;
+        this.activation = activation;
+        this.gemmaScaling = gemmaScaling;
+    }
+
+    /** The architecture named {@code name} in a GGUF file, or {@code null}. */
+    public static Architecture byGgufName(String name) {
+        for (Architecture a : values()) {
+            if (a.ggufName.equals(name)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /** The supported names, for messages. */
+    public static String names() {
+        return Arrays.stream(values()).map(a -> a.ggufName).collect(Collectors.joining(", "));
+    }
+
+    /** The prefix of this architecture's metadata keys. */
+    public String ggufName() {
+        return ggufName;
+    }
+
+    /** Whether RoPE rotates the pairs (i, i + d/2) (NeoX) rather than (2i, 2i + 1). */
+    public boolean ropeNeox() {
+        return ropeNeox;
+    }
+
+    public FeedForwardActivation activation() {
+        return activation;
+    }
+
+    /**
+     * Gemma multiplies the embedding by sqrt(n_embd) and the query by 1/sqrt(head_dim) before
+     * the product with the keys (instead of scaling the scores).
+     */
+    public boolean gemmaScaling() {
+        return gemmaScaling;
+    }
+}
