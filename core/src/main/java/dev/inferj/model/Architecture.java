@@ -14,7 +14,11 @@ public enum Architecture {
     QWEN3("qwen3", true, FeedForwardActivation.SILU, false),
     QWEN3MOE("qwen3moe", true, FeedForwardActivation.SILU, false),
     /** Gemma: embeddings scaled by sqrt(n_embd), GELU, and the query scaled before attention. */
-    GEMMA("gemma", true, FeedForwardActivation.GELU, true);
+    GEMMA("gemma", true, FeedForwardActivation.GELU, true),
+    /** Gemma 2: as Gemma, with norms after attention and feed-forward, soft-capped scores and logits, local layers. */
+    GEMMA2("gemma2", true, FeedForwardActivation.GELU, true),
+    /** Gemma 3: as Gemma 2 with query/key norms, other rope bases on local layers and no score soft-cap. */
+    GEMMA3("gemma3", true, FeedForwardActivation.GELU, true);
 
     /** The gate activation of the feed-forward network. */
     public enum FeedForwardActivation { SILU, GELU }

@@ -8,7 +8,12 @@ import dev.inferj.gguf.GgufFile;
  * The hyper-parameters of a model, read from the {@code <arch>.*} metadata keys of a GGUF file
  * and checked to be positive, consistent and of a sane size before anything is sized from them.
  *
- * @param slidingWindow attention looks back at most this many positions; 0 for no window
+ * @param slidingWindow attention of local layers looks back at most this many positions; 0 for no window
+ * @param slidingWindowPattern every this many layers the last one is global (Gemma); 0 when all layers are local
+ * @param ropeFreqBaseLocal the rope base of local layers
+ * @param attentionSoftcap  attention scores become {@code cap * tanh(score / cap)}; 0 for none
+ * @param finalSoftcap      likewise for the logits
+ * @param attentionScale    the factor of the scores (Gemma: of the query)
  * @param expertCount   experts of a mixture-of-experts feed-forward (Mixtral); 0 for a dense one
  * @param expertsUsed   experts each token is routed to
  * @param expertFeedForwardLength hidden width of one expert
@@ -27,6 +32,11 @@ public record ModelConfig(
         int contextLength,
         int vocabularySize,
         int slidingWindow,
+        int slidingWindowPattern,
+        float ropeFreqBaseLocal,
+        float attentionSoftcap,
+        float finalSoftcap,
+        float attentionScale,
         int expertCount,
         int expertsUsed,
         int expertFeedForwardLength) {
@@ -44,6 +54,11 @@ public record ModelConfig(
 
     public int queryDim() {
         return headCount * headDim;
+    }
+
+    /** Whether layer {@code layer} attends through the sliding window (a local layer). */
+    public boolean isLocalLayer(int layer) {
+        return slidingWindow > 0 && (slidingWindowPattern == 0 || layer % slidingWindowPattern < slidingWindowPattern - 1);
     }
 
     public boolean isMixtureOfExperts() {
@@ -90,11 +105,33 @@ public record ModelConfig(
             throw new GgufFormatException(f.source() + ": " + arch + ".attention.layer_norm_rms_epsilon " + eps + " must be in [0, 1)");
         }
         int ctx = f.getInt(arch + ".context_length", 1, Integer.MAX_VALUE, 4096);
-        int window = f.getInt(arch + ".attention.sliding_window", 0, Integer.MAX_VALUE, 0);
+        boolean gemma2 = architecture == Architecture.GEMMA2;
+        boolean gemma3 = architecture == Architecture.GEMMA3;
+        // Gemma 2 has a window of 4096 on every other layer even when the file does not say so.
+        int window = f.getInt(arch + ".attention.sliding_window", 0, Integer.MAX_VALUE, gemma2 ? 4096 : 0);
+        int pattern = f.getInt(arch + ".attention.sliding_window_pattern", 0, MAX_LAYERS, gemma2 ? 2 : gemma3 ? 6 : 0);
+        float baseLocal = (float) f.getDouble(arch + ".rope.freq_base_swa", base);
+        if (!(baseLocal > 1f) || Float.isInfinite(baseLocal)) {
+            throw new GgufFormatException(f.source() + ": " + arch + ".rope.freq_base_swa " + baseLocal + " must be a finite number above 1");
+        }
+        float attentionCap = gemma2 ? softcap(f, arch + ".attn_logit_softcapping", 50f) : 0f;
+        float finalCap = gemma2 || gemma3 ? softcap(f, arch + ".final_logit_softcapping", gemma2 ? 30f : 0f) : 0f;
+        // Gemma's 27B models scale by the width per head rather than by the head size.
+        boolean gemma27b = (gemma2 && layers == 46) || (gemma3 && layers == 62);
+        float scale = 1f / (float) Math.sqrt(gemma27b ? (float) (embd / heads) : (float) headDim);
         int experts = f.getInt(arch + ".expert_count", 0, MAX_EXPERTS, 0);
         int used = experts == 0 ? 0 : f.getInt(arch + ".expert_used_count", 1, experts);
         int expertFf = experts == 0 ? 0 : f.getInt(arch + ".expert_feed_forward_length", 1, MAX_WIDTH, ff);
         return new ModelConfig(architecture, embd, layers, ff, heads, kvHeads, headDim, ropeDims, base, eps,
-                Math.min(ctx, MAX_CONTEXT), vocabularySize, window, experts, used, expertFf);
+                Math.min(ctx, MAX_CONTEXT), vocabularySize, window, pattern, baseLocal, attentionCap, finalCap, scale,
+                experts, used, expertFf);
+    }
+
+    private static float softcap(GgufFile f, String key, float fallback) {
+        float cap = (float) f.getDouble(key, fallback);
+        if (!(cap >= 0f) || Float.isInfinite(cap)) {
+            throw new GgufFormatException(f.source() + ": " + key + " " + cap + " must be a finite number >= 0");
+        }
+        return cap;
     }
 }

@@ -26,6 +26,8 @@ public final class TransformerForward {
     private final WorkerPool pool;
     private final KvCache cache;
     private final Rope rope;
+    /** The rope of local (sliding-window) layers, where their base differs (Gemma 3). */
+    private final Rope localRope;
 
     private final float[][] x;
     private final float[][] xb;
@@ -63,6 +65,8 @@ public final class TransformerForward {
         this.pool = pool;
         this.cache = new KvCache(config, contextLength);
         this.rope = new Rope(config.ropeDimensions(), config.ropeFreqBase(), config.architecture().ropeNeox());
+        this.localRope = config.ropeFreqBaseLocal() == config.ropeFreqBase() ? rope
+                : new Rope(config.ropeDimensions(), config.ropeFreqBaseLocal(), config.architecture().ropeNeox());
         int embd = c.embeddingLength();
         int widest = Math.max(Math.max(embd, c.queryDim()), Math.max(c.feedForwardLength(), c.expertFeedForwardLength()));
         x = new float[MAX_BATCH][embd];
@@ -97,10 +101,9 @@ public final class TransformerForward {
             prepared[b] = new PreparedVector(widest);
             queryF16[b] = new PreparedVector(c.queryDim());
         }
-        float inverseRootHeadDim = 1f / (float) Math.sqrt(c.headDim());
         // Gemma scales the query before attention; the others scale the scores. Same value, other roundings.
-        queryScale = c.architecture().gemmaScaling() ? inverseRootHeadDim : 1f;
-        attentionScale = c.architecture().gemmaScaling() ? 1f : inverseRootHeadDim;
+        queryScale = c.architecture().gemmaScaling() ? c.attentionScale() : 1f;
+        attentionScale = c.architecture().gemmaScaling() ? 1f : c.attentionScale();
         embeddingScale = c.architecture().gemmaScaling() ? (float) Math.sqrt(c.embeddingLength()) : 1f;
     }
 
@@ -140,12 +143,13 @@ public final class TransformerForward {
                 addBias(kv[b], c.kvDim(), layer.vBias());
                 normalizeHeads(q[b], c.headCount(), layer.qNorm());
                 normalizeHeads(kv[b], c.headCountKv(), layer.kNorm());
-                rope.setPosition(position + b);
-                rope.rotate(q[b], 0, c.headCount(), c.headDim());
+                Rope r = c.isLocalLayer(l) ? localRope : rope;
+                r.setPosition(position + b);
+                r.rotate(q[b], 0, c.headCount(), c.headDim());
                 if (queryScale != 1f) {
                     k.scale(q[b], 0, c.queryDim(), queryScale);
                 }
-                rope.rotate(kv[b], 0, c.headCountKv(), c.headDim());
+                r.rotate(kv[b], 0, c.headCountKv(), c.headDim());
                 k.storeF16(kv[b], 0, cache.memory(), cache.keyOffset(l, position + b, 0, c.headDim()), c.kvDim());
                 k.storeF16(kv[b], c.kvDim(), cache.memory(), cache.valueOffset(l, position + b, 0, c.headDim()), c.kvDim());
                 k.prepare(q[b], 0, c.queryDim(), ActivationFormat.F16, queryF16[b]);
@@ -153,6 +157,9 @@ public final class TransformerForward {
             attention.start(l, position);
             project(attentionOut, c.queryDim(), layer.wo(), xb, 0, false);
             for (int b = 0; b < n; b++) {
+                if (layer.postAttentionNorm() != null) {
+                    k.rmsNorm(xb[b], 0, layer.postAttentionNorm(), xb[b], 0, embd, c.rmsEpsilon());
+                }
                 k.add(x[b], xb[b], embd);
                 k.rmsNorm(x[b], 0, layer.ffnNorm(), xb[b], 0, embd, c.rmsEpsilon());
             }
@@ -168,6 +175,9 @@ public final class TransformerForward {
                 case TransformerWeights.Experts e -> mixtureOfExperts(e);
             }
             for (int b = 0; b < n; b++) {
+                if (layer.postFfnNorm() != null) {
+                    k.rmsNorm(xb[b], 0, layer.postFfnNorm(), xb[b], 0, embd, c.rmsEpsilon());
+                }
                 k.add(x[b], xb[b], embd);
             }
         }
@@ -178,7 +188,18 @@ public final class TransformerForward {
         k.rmsNorm(x[n - 1], 0, w.outputNorm(), xb[0], 0, embd, c.rmsEpsilon());
         count = 1;
         project(xb, embd, w.output(), logits, 0, false);
+        if (c.finalSoftcap() > 0f) {
+            softcap(logits[0], 0, c.vocabularySize(), c.finalSoftcap());
+        }
         return logits[0];
+    }
+
+    /** {@code v = cap * tanh(v / cap)}, in the order of ggml's scale, tanh, scale. */
+    private static void softcap(float[] v, int offset, int n, float cap) {
+        float inverse = 1f / cap;
+        for (int i = offset; i < offset + n; i++) {
+            v[i] = (float) Math.tanh(v[i] * inverse) * cap;
+        }
     }
 
     private void activate(float[] gateRow, float[] upRow, int n) {
@@ -325,12 +346,15 @@ public final class TransformerForward {
                 int kvHead = h / group;
                 for (int b = 0; b < count; b++) {
                     int last = position + b;
-                    int first = c.slidingWindow() > 0 ? Math.max(0, last - c.slidingWindow() + 1) : 0;
+                    int first = c.isLocalLayer(layer) ? Math.max(0, last - c.slidingWindow() + 1) : 0;
                     int n = last - first + 1;
                     float[] qf = queryF16[b].values();
                     for (int t = first; t <= last; t++) {
                         scores[s + t - first] = k.dotF16(cache.memory(), cache.keyOffset(layer, t, kvHead, hd), qf, h * hd, hd)
                                 * attentionScale;
+                    }
+                    if (c.attentionSoftcap() > 0f) {
+                        softcap(scores, s, n, c.attentionSoftcap());
                     }
                     k.softmax(scores, s, n);
                     float[] out = attentionOut[b];

@@ -17,12 +17,13 @@ import java.util.Arrays;
 public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output) {
 
     /**
-     * One transformer block. The biases (Qwen 2) and the per-head query and key norms (Qwen 3)
-     * are {@code null} where the model has none.
+     * One transformer block. The biases (Qwen 2), the per-head query and key norms (Qwen 3,
+     * Gemma 3) and the norms after attention and feed-forward (Gemma 2 and 3) are {@code null}
+     * where the model has none.
      */
     public record Layer(float[] attentionNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
                         float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm,
-                        float[] ffnNorm, FeedForward ffn) {
+                        float[] postAttentionNorm, float[] ffnNorm, FeedForward ffn, float[] postFfnNorm) {
     }
 
     /** The feed-forward part of a block: one SwiGLU network, or a router over several. */
@@ -63,11 +64,13 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                     t.optionalVector(p + "attn_v.bias", c.kvDim()),
                     t.optionalVector(p + "attn_q_norm.weight", c.headDim()),
                     t.optionalVector(p + "attn_k_norm.weight", c.headDim()),
+                    t.optionalVector(p + "post_attention_norm.weight", embd),
                     t.vector(p + "ffn_norm.weight", embd),
                     c.isMixtureOfExperts() ? experts(t, p, c) : new Dense(
                             t.matrix(p + "ffn_gate.weight", embd, c.feedForwardLength()),
                             t.matrix(p + "ffn_up.weight", embd, c.feedForwardLength()),
-                            t.matrix(p + "ffn_down.weight", c.feedForwardLength(), embd)));
+                            t.matrix(p + "ffn_down.weight", c.feedForwardLength(), embd)),
+                    t.optionalVector(p + "post_ffw_norm.weight", embd));
         }
         float[] outputNorm = t.vector("output_norm.weight", embd);
         // Without output.weight the embedding table doubles as the output projection (tied embeddings).

@@ -13,6 +13,7 @@ import dev.inferj.Session;
 import dev.inferj.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,14 +29,16 @@ class LlamaGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"stories260K", "llama-dense-f32", "llama-dense-f16", "llama-dense-q8_0", "llama-dense-q4_0",
             "llama-dense-untied-f16", "llama-dense-untied-q8_0", "tiny-shape-v2048-f32", "tiny-shape-v2048-q8_0",
-            "tiny-shape-v2048-q4_0", "llama-moe-f32", "llama-moe-q8_0", "llama-moe-q4_0", "gemma-f32", "gemma-q8_0"})
+            "tiny-shape-v2048-q4_0", "llama-moe-f32", "llama-moe-q8_0", "llama-moe-q4_0",
+            "gemma-f32", "gemma-q8_0", "gemma2-f32", "gemma2-q8_0", "gemma3-f32", "gemma3-q8_0"})
     void teacherForcedArgmaxMatchesLlamaCpp(String name) throws IOException {
+        List<Double> errors = new ArrayList<>();
         try (Model model = load(name)) {
             for (Map<String, Object> run : reference(name)) {
                 try (Session session = model.newSession()) {
                     List<Map<String, Object>> steps = list(run.get("steps"));
                     float[] logits = session.evaluate(promptIds(model, run));
-                    assertLogitsClose(name, run, logits);
+                    errors.add(assertLogitsClose(name, run, logits));
                     for (int i = 0; i < steps.size(); i++) {
                         Map<String, Object> step = steps.get(i);
                         int expected = ((Number) step.get("id")).intValue();
@@ -53,18 +56,21 @@ class LlamaGoldenTest {
                 }
             }
         }
+        requireOneExactPrompt(name, errors);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"llama-2-tiny-random"})
     void promptIdsAndFirstLogitsMatchLlamaCpp(String name) throws IOException {
+        List<Double> errors = new ArrayList<>();
         try (Model model = load(name)) {
             for (Map<String, Object> run : reference(name)) {
                 try (Session session = model.newSession()) {
-                    assertLogitsClose(name, run, session.evaluate(promptIds(model, run)));
+                    errors.add(assertLogitsClose(name, run, session.evaluate(promptIds(model, run))));
                 }
             }
         }
+        requireOneExactPrompt(name, errors);
     }
 
     @ParameterizedTest
@@ -104,13 +110,23 @@ class LlamaGoldenTest {
     }
 
     /**
-     * Relative max error against the reference's full step-0 logits: 2e-3 for F32 models and 5e-3
-     * for F16 ones (shared/README.md). Quantized models usually agree to ~1e-7, but ggml's exp is
-     * a vectorized approximation, and where a 1-ulp difference flips one 8-bit activation quant
-     * the logits of the tiny-logit model move by up to ~1% (tiny-shape-v2048-q8_0, third prompt:
-     * 8.1e-3, with every teacher-forced argmax still equal): 1e-2 for them.
+     * Relative max error (max|Δ| / max|logit|) of step-0 logits against the reference's: 2e-3 for
+     * F32 models and 5e-3 for F16 ones (shared/README.md). Where ggml rounds through half precision
+     * or 8 bits (quantized activations, Gemma's GELU table), a difference of one float ulp upstream
+     * (summation order) can flip one rounding and move the logits by up to ~1%, so quantized and
+     * Gemma models get looser bounds; {@link #requireOneExactPrompt} then checks that the numerics
+     * themselves are ggml's.
      */
-    private static void assertLogitsClose(String name, Map<String, Object> run, float[] logits) {
+    private static double tolerance(String model) {
+        boolean gelu = model.startsWith("gemma");
+        if (model.endsWith("f32") || model.equals("stories260K")) {
+            return gelu ? 5e-3 : 2e-3;
+        }
+        return model.endsWith("f16") || model.equals("llama-2-tiny-random") ? 5e-3 : 2e-2;
+    }
+
+    /** Asserts the step-0 logits are within {@link #tolerance} and returns their relative max error. */
+    private static double assertLogitsClose(String name, Map<String, Object> run, float[] logits) {
         List<Map<String, Object>> steps = list(run.get("steps"));
         double[] expected = doubles(steps.get(0).get("logits"));
         assertEquals(expected.length, logits.length, "vocabulary size");
@@ -124,13 +140,13 @@ class LlamaGoldenTest {
         double error = maxDiff / maxAbs;
         assertTrue(error <= tolerance, name + " \"" + run.get("prompt") + "\": step-0 logits relative max error "
                 + error + " exceeds " + tolerance);
+        return error;
     }
 
-    private static double tolerance(String model) {
-        if (model.endsWith("f32") || model.equals("stories260K")) {
-            return 2e-3;
-        }
-        return model.endsWith("f16") || model.equals("llama-2-tiny-random") ? 5e-3 : 1e-2;
+    /** Without a rounding flip the error is float noise: at least one prompt of each model must show it. */
+    private static void requireOneExactPrompt(String name, List<Double> errors) {
+        double best = errors.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        assertTrue(best < 1e-4, name + ": no prompt's step-0 logits agree to float precision; errors " + errors);
     }
 
     static boolean isNearTie(Map<String, Object> step) {
