@@ -9,16 +9,18 @@ import java.util.stream.Collectors;
  * query/key norms, an untied output matrix) are found from its tensors, not listed here.
  */
 public enum Architecture {
-    LLAMA("llama", false, FeedForwardActivation.SILU, false),
-    QWEN2("qwen2", true, FeedForwardActivation.SILU, false),
-    QWEN3("qwen3", true, FeedForwardActivation.SILU, false),
-    QWEN3MOE("qwen3moe", true, FeedForwardActivation.SILU, false),
+    LLAMA("llama", false, FeedForwardActivation.SILU, false, false),
+    QWEN2("qwen2", true, FeedForwardActivation.SILU, false, false),
+    QWEN3("qwen3", true, FeedForwardActivation.SILU, false, false),
+    QWEN3MOE("qwen3moe", true, FeedForwardActivation.SILU, false, false),
+    /** Phi-3: fused QKV and gate|up matrices, the query scaled before attention. */
+    PHI3("phi3", true, FeedForwardActivation.SILU, false, true),
     /** Gemma: embeddings scaled by sqrt(n_embd), GELU, and the query scaled before attention. */
-    GEMMA("gemma", true, FeedForwardActivation.GELU, true),
+    GEMMA("gemma", true, FeedForwardActivation.GELU, true, true),
     /** Gemma 2: as Gemma, with norms after attention and feed-forward, soft-capped scores and logits, local layers. */
-    GEMMA2("gemma2", true, FeedForwardActivation.GELU, true),
+    GEMMA2("gemma2", true, FeedForwardActivation.GELU, true, true),
     /** Gemma 3: as Gemma 2 with query/key norms, other rope bases on local layers and no score soft-cap. */
-    GEMMA3("gemma3", true, FeedForwardActivation.GELU, true);
+    GEMMA3("gemma3", true, FeedForwardActivation.GELU, true, true);
 
     /** The gate activation of the feed-forward network. */
     public enum FeedForwardActivation { SILU, GELU }
@@ -26,13 +28,16 @@ public enum Architecture {
     private final String ggufName;
     private final boolean ropeNeox;
     private final FeedForwardActivation activation;
-    private final boolean gemmaScaling;
+    private final boolean scalesEmbedding;
+    private final boolean scalesQuery;
 
-    Architecture(String ggufName, boolean ropeNeox, FeedForwardActivation activation, boolean gemmaScaling) {
+    Architecture(String ggufName, boolean ropeNeox, FeedForwardActivation activation, boolean scalesEmbedding,
+                 boolean scalesQuery) {
         this.ggufName = ggufName;
         this.ropeNeox = ropeNeox;
         this.activation = activation;
-        this.gemmaScaling = gemmaScaling;
+        this.scalesEmbedding = scalesEmbedding;
+        this.scalesQuery = scalesQuery;
     }
 
     /** The architecture named {@code name} in a GGUF file, or {@code null}. */
@@ -64,11 +69,13 @@ public enum Architecture {
         return activation;
     }
 
-    /**
-     * Gemma multiplies the embedding by sqrt(n_embd) and the query by 1/sqrt(head_dim) before
-     * the product with the keys (instead of scaling the scores).
-     */
-    public boolean gemmaScaling() {
-        return gemmaScaling;
+    /** Whether the embedding is multiplied by sqrt(n_embd) (Gemma). */
+    public boolean scalesEmbedding() {
+        return scalesEmbedding;
+    }
+
+    /** Whether the query, rather than the scores, is multiplied by the attention scale (Gemma, Phi-3). */
+    public boolean scalesQuery() {
+        return scalesQuery;
     }
 }

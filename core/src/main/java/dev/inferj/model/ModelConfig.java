@@ -109,6 +109,9 @@ public record ModelConfig(
         boolean gemma3 = architecture == Architecture.GEMMA3;
         // Gemma 2 has a window of 4096 on every other layer even when the file does not say so.
         int window = f.getInt(arch + ".attention.sliding_window", 0, Integer.MAX_VALUE, gemma2 ? 4096 : 0);
+        if (architecture == Architecture.PHI3) {
+            window = 0; // llama.cpp ignores Phi-3's window (its converters write it wrongly); so do we, to match
+        }
         int pattern = f.getInt(arch + ".attention.sliding_window_pattern", 0, MAX_LAYERS, gemma2 ? 2 : gemma3 ? 6 : 0);
         float baseLocal = (float) f.getDouble(arch + ".rope.freq_base_swa", base);
         if (!(baseLocal > 1f) || Float.isInfinite(baseLocal)) {

@@ -101,10 +101,10 @@ public final class TransformerForward {
             prepared[b] = new PreparedVector(widest);
             queryF16[b] = new PreparedVector(c.queryDim());
         }
-        // Gemma scales the query before attention; the others scale the scores. Same value, other roundings.
-        queryScale = c.architecture().gemmaScaling() ? c.attentionScale() : 1f;
-        attentionScale = c.architecture().gemmaScaling() ? 1f : c.attentionScale();
-        embeddingScale = c.architecture().gemmaScaling() ? (float) Math.sqrt(c.embeddingLength()) : 1f;
+        // Gemma and Phi-3 scale the query before attention; the others scale the scores. Same value, other roundings.
+        queryScale = c.architecture().scalesQuery() ? c.attentionScale() : 1f;
+        attentionScale = c.architecture().scalesQuery() ? 1f : c.attentionScale();
+        embeddingScale = c.architecture().scalesEmbedding() ? (float) Math.sqrt(c.embeddingLength()) : 1f;
     }
 
     public int contextLength() {

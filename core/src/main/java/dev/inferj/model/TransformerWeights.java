@@ -51,13 +51,20 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         int embd = c.embeddingLength();
         WeightMatrix embedding = t.matrix("token_embd.weight", embd, c.vocabularySize());
         Layer[] layers = new Layer[c.blockCount()];
+        if (f.tensor("rope_factors_long.weight") != null || f.tensor("rope_factors_short.weight") != null) {
+            throw new UnsupportedModelException(f.source() + ": rope scaling factors (long-context Phi-3) are not supported yet");
+        }
         for (int i = 0; i < layers.length; i++) {
             String p = "blk." + i + ".";
+            // Some converters fuse Q, K and V (Phi-3): the rows of one matrix, in that order.
+            WeightMatrix[] qkv = f.tensor(p + "attn_qkv.weight") != null
+                    ? t.rowSlices(p + "attn_qkv.weight", embd, c.queryDim(), c.kvDim(), c.kvDim())
+                    : new WeightMatrix[] {t.matrix(p + "attn_q.weight", embd, c.queryDim()),
+                            t.matrix(p + "attn_k.weight", embd, c.kvDim()),
+                            t.matrix(p + "attn_v.weight", embd, c.kvDim())};
             layers[i] = new Layer(
                     t.vector(p + "attn_norm.weight", embd),
-                    t.matrix(p + "attn_q.weight", embd, c.queryDim()),
-                    t.matrix(p + "attn_k.weight", embd, c.kvDim()),
-                    t.matrix(p + "attn_v.weight", embd, c.kvDim()),
+                    qkv[0], qkv[1], qkv[2],
                     t.matrix(p + "attn_output.weight", c.queryDim(), embd),
                     t.optionalVector(p + "attn_q.bias", c.queryDim()),
                     t.optionalVector(p + "attn_k.bias", c.kvDim()),
@@ -66,10 +73,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                     t.optionalVector(p + "attn_k_norm.weight", c.headDim()),
                     t.optionalVector(p + "post_attention_norm.weight", embd),
                     t.vector(p + "ffn_norm.weight", embd),
-                    c.isMixtureOfExperts() ? experts(t, p, c) : new Dense(
-                            t.matrix(p + "ffn_gate.weight", embd, c.feedForwardLength()),
-                            t.matrix(p + "ffn_up.weight", embd, c.feedForwardLength()),
-                            t.matrix(p + "ffn_down.weight", c.feedForwardLength(), embd)),
+                    c.isMixtureOfExperts() ? experts(t, p, c) : dense(f, t, p, c),
                     t.optionalVector(p + "post_ffw_norm.weight", embd));
         }
         float[] outputNorm = t.vector("output_norm.weight", embd);
@@ -78,6 +82,18 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                 ? t.matrix("output.weight", embd, c.vocabularySize())
                 : embedding;
         return new TransformerWeights(embedding, layers, outputNorm, output);
+    }
+
+    private static Dense dense(GgufFile f, TensorReader t, String p, ModelConfig c) {
+        int embd = c.embeddingLength();
+        int ff = c.feedForwardLength();
+        WeightMatrix down = t.matrix(p + "ffn_down.weight", ff, embd);
+        if (f.tensor(p + "ffn_gate.weight") == null) {
+            // Phi-3 fuses gate and up into ffn_up: the gate's rows, then the up's.
+            WeightMatrix[] gateUp = t.rowSlices(p + "ffn_up.weight", embd, ff, ff);
+            return new Dense(gateUp[0], gateUp[1], down);
+        }
+        return new Dense(t.matrix(p + "ffn_gate.weight", embd, ff), t.matrix(p + "ffn_up.weight", embd, ff), down);
     }
 
     private static Experts experts(TensorReader t, String prefix, ModelConfig c) {
@@ -123,6 +139,25 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         WeightMatrix matrix(String name, int cols, int rows) {
             GgufTensorInfo t = info(name, cols, rows);
             return new WeightMatrix(name, t.type(), file.data(t), rows, cols);
+        }
+
+        /** A matrix of {@code cols} columns cut into consecutive blocks of rows, one per entry of {@code rows}. */
+        WeightMatrix[] rowSlices(String name, int cols, int... rows) {
+            int total = 0;
+            for (int r : rows) {
+                total += r;
+            }
+            GgufTensorInfo t = info(name, cols, total);
+            MemorySegment all = file.data(t);
+            long rowBytes = t.type().byteSize(cols);
+            WeightMatrix[] slices = new WeightMatrix[rows.length];
+            long start = 0;
+            for (int i = 0; i < rows.length; i++) {
+                slices[i] = new WeightMatrix(name + "[rows " + start + ".." + (start + rows[i]) + ")", t.type(),
+                        all.asSlice(start * rowBytes, rows[i] * rowBytes), rows[i], cols);
+                start += rows[i];
+            }
+            return slices;
         }
 
         /** The {@code count} matrices of {@code rows x cols} stacked in a 3-D tensor. */
