@@ -55,9 +55,7 @@ final class VectorKernels extends ScalarKernels {
     private static final int Q4_STEP = Math.min(16, BITS / 16);
     private static final VectorSpecies<Byte> Q4_B = species(byte.class, Q4_STEP * 8);
     private static final VectorSpecies<Short> Q4_S = species(short.class, Q4_STEP * 16);
-    private static final boolean Q4_WIDE = Q4_STEP * 32 <= BITS;
-    private static final VectorSpecies<Integer> Q4_I = species(int.class, Q4_STEP * (Q4_WIDE ? 32 : 16));
-    private static final VectorSpecies<Float> Q4_F = species(float.class, Q4_STEP * (Q4_WIDE ? 32 : 16));
+    private static final VectorSpecies<Float> Q4_F = species(float.class, Q4_STEP * 16);
 
     /**
      * Quantizing activations to Q8_0: floats a step (at most a block), and the byte species the
@@ -118,7 +116,17 @@ final class VectorKernels extends ScalarKernels {
                 float[] v = out.values;
                 int i = 0;
                 for (int bound = F.loopBound(length); i < bound; i += F.length()) {
-                    roundToF16(FloatVector.fromArray(F, x, offset + i)).intoArray(v, i);
+                    // the nearest half (ties to even) on the bits: in the half-normal range round the
+                    // mantissa to 10 bits; below 2^-14 (half subnormals, 2^-24 apart) add and subtract
+                    // 0.5f, whose ulp is 2^-24; from 65520 up infinity; NaN stays NaN
+                    IntVector u = FloatVector.fromArray(F, x, offset + i).reinterpretAsInts();
+                    IntVector a = u.and(0x7fffffff);
+                    IntVector r = a.add(0xfff).add(a.lanewise(VectorOperators.LSHR, 13).and(1)).and(0xffffe000)
+                            .blend(a.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts(),
+                                    a.compare(VectorOperators.LT, 0x38800000))
+                            .blend(0x7f800000, a.compare(VectorOperators.GE, 0x477ff000))
+                            .blend(a, a.compare(VectorOperators.GT, 0x7f800000));
+                    r.or(u.and(0x80000000)).reinterpretAsFloats().intoArray(v, i);
                 }
                 for (; i < length; i++) {
                     v[i] = Float.float16ToFloat(Float.floatToFloat16(x[offset + i]));
@@ -130,7 +138,12 @@ final class VectorKernels extends ScalarKernels {
                 float[] v = out.values;
                 int i = 0;
                 for (int bound = F.loopBound(length); i < bound; i += F.length()) {
-                    roundToBf16(FloatVector.fromArray(F, x, offset + i)).intoArray(v, i);
+                    // Bf16.fromFloat then Bf16.toFloat: the same integer operations, lane-wise
+                    IntVector u = FloatVector.fromArray(F, x, offset + i).reinterpretAsInts();
+                    IntVector r = u.add(0x7fff).add(u.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xffff0000);
+                    IntVector nan = u.and(0xffff0000).or(64 << 16);
+                    r.blend(nan, u.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000)).reinterpretAsFloats()
+                            .intoArray(v, i);
                 }
                 for (; i < length; i++) {
                     v[i] = Bf16.toFloat(Bf16.fromFloat(x[offset + i]));
@@ -143,31 +156,6 @@ final class VectorKernels extends ScalarKernels {
             }
             default -> super.prepare(x, offset, length, format, out);
         }
-    }
-
-    /**
-     * The nearest half-precision value (ties to even) as a float, with integer operations on the
-     * bits: in the normal half range round the float's mantissa to 10 bits; below 2^-14 (half
-     * subnormals, spaced 2^-24) add and subtract 0.5f, whose ulp is 2^-24; from 65520 up it is
-     * infinity; NaN stays NaN.
-     */
-    private static FloatVector roundToF16(FloatVector f) {
-        IntVector u = f.reinterpretAsInts();
-        IntVector a = u.and(0x7fffffff);
-        IntVector normal = a.add(0xfff).add(a.lanewise(VectorOperators.LSHR, 13).and(1)).and(0xffffe000);
-        IntVector subnormal = a.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts();
-        IntVector r = normal.blend(subnormal, a.compare(VectorOperators.LT, 0x38800000));
-        r = r.blend(0x7f800000, a.compare(VectorOperators.GE, 0x477ff000));
-        r = r.blend(a, a.compare(VectorOperators.GT, 0x7f800000));
-        return r.or(u.and(0x80000000)).reinterpretAsFloats();
-    }
-
-    /** {@link Bf16#fromFloat} then {@link Bf16#toFloat}, lane-wise: the same integer operations. */
-    private static FloatVector roundToBf16(FloatVector f) {
-        IntVector u = f.reinterpretAsInts();
-        IntVector r = u.add(0x7fff).add(u.lanewise(VectorOperators.LSHR, 16).and(1)).and(0xffff0000);
-        IntVector nan = u.and(0xffff0000).or(64 << 16);
-        return r.blend(nan, u.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000)).reinterpretAsFloats();
     }
 
     /** As {@link ScalarKernels}: id = 127 / max|x|, q = round-half-even(x * id), scale = max|x| / 127 as F16. */
@@ -332,11 +320,12 @@ final class VectorKernels extends ScalarKernels {
     /**
      * Q8_0 weights times Q8_0 activations. Within a block the products are exact integers; the
      * lanes of the block's int partial sums become floats (exact: below 2^24) and are multiplied
-     * by the two scales into a float accumulator, which is reduced once per row.
+     * by the two scales into float accumulators, which are reduced once per row. Two blocks an
+     * iteration, each with its own accumulator; an odd last block goes the scalar way.
      *
-     * <p>The whole loop is one method on purpose: C2 keeps vectors in registers only within one
+     * <p>Each kernel is one method on purpose: C2 keeps vectors in registers only within one
      * compiled body, and it declines to inline a helper that takes or returns vectors once that
-     * helper has been compiled on its own, boxing every vector that crosses the call.
+     * helper has been compiled on its own (the helpers cost a factor of two to three).
      */
     private static float dotQ8_0(MemorySegment m, long base, byte[] xq, float[] xs, int blocks) {
         FloatVector acc0 = FloatVector.zero(Q8_F);
@@ -345,33 +334,35 @@ final class VectorKernels extends ScalarKernels {
         for (; b + 1 < blocks; b += 2) {
             long blk = base + 34L * b;
             int xAt = b * Q8;
-            IntVector s0 = null;
-            IntVector s1 = null;
-            for (int j = 0; j < Q8; j += Q8_STEP) {
+            IntVector sum0 = IntVector.zero(Q8_I);
+            IntVector sum1 = IntVector.zero(Q8_I);
+            for (int j = 0; j < Q8; j += Q8_STEP) { // once at 512 bits
                 ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(Q8_B, m, blk + 2 + j, LE)
                         .convertShape(VectorOperators.B2S, Q8_S, 0);
                 ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(Q8_B, m, blk + 36 + j, LE)
                         .convertShape(VectorOperators.B2S, Q8_S, 0);
                 ShortVector a0 = (ShortVector) ByteVector.fromArray(Q8_B, xq, xAt + j)
                         .convertShape(VectorOperators.B2S, Q8_S, 0);
-                ShortVector a1 = (ShortVector) ByteVector.fromArray(Q8_B, xq, xAt + 32 + j)
+                ShortVector a1 = (ShortVector) ByteVector.fromArray(Q8_B, xq, xAt + Q8 + j)
                         .convertShape(VectorOperators.B2S, Q8_S, 0);
+                // |w * a| <= 128 * 127 fits a short. Int lane k = short lanes 2k + 2k+1, each
+                // sign-extended by shifts: the Vector API has no multiply-add of shorts into ints.
                 IntVector p0 = w0.mul(a0).reinterpretAsInts();
                 IntVector p1 = w1.mul(a1).reinterpretAsInts();
-                IntVector q0 = p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                IntVector s0 = p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(p0.lanewise(VectorOperators.ASHR, 16));
-                IntVector q1 = p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                IntVector s1 = p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(p1.lanewise(VectorOperators.ASHR, 16));
-                s0 = j == 0 ? q0 : s0.add(q0);
-                s1 = j == 0 ? q1 : s1.add(q1);
+                sum0 = sum0.add(s0);
+                sum1 = sum1.add(s1);
             }
             float d0 = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
             float d1 = Float.float16ToFloat(m.get(F16_LAYOUT, blk + 34)) * xs[b + 1];
-            acc0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d0), acc0);
-            acc1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d1), acc1);
+            acc0 = ((FloatVector) sum0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d0), acc0);
+            acc1 = ((FloatVector) sum1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d1), acc1);
         }
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; b < blocks; b++) {
+        if (b < blocks) {
             long blk = base + 34L * b;
             int sumi = 0;
             for (int i = 0; i < Q8; i++) {
@@ -382,7 +373,11 @@ final class VectorKernels extends ScalarKernels {
         return sum;
     }
 
-    /** Q4_0 weights times Q8_0 activations: as {@link #dotQ8_0}, the nibbles unpacked as shorts. */
+    /**
+     * Q4_0 weights times Q8_0 activations, as {@link #dotQ8_0}. Packed byte j of a block holds
+     * element j (low nibble) and element j + 16 (high nibble). Shifts on byte lanes are emulated,
+     * so the bytes are widened to shorts first (the sign extension is masked away).
+     */
     private static float dotQ4_0(MemorySegment m, long base, byte[] xq, float[] xs, int blocks) {
         FloatVector acc0 = FloatVector.zero(Q4_F);
         FloatVector acc1 = FloatVector.zero(Q4_F);
@@ -390,53 +385,52 @@ final class VectorKernels extends ScalarKernels {
         for (; b + 1 < blocks; b += 2) {
             long blk = base + 18L * b;
             int xAt = b * Q8;
-            ShortVector s0 = null;
-            ShortVector s1 = null;
-            for (int j = 0; j < Q8 / 2; j += Q4_STEP) {
+            // |(q - 8) * a| <= 8 * 128: a whole block's products, summed in pairs of lanes, fit a short
+            ShortVector sum0 = ShortVector.zero(Q4_S);
+            ShortVector sum1 = ShortVector.zero(Q4_S);
+            for (int j = 0; j < Q8 / 2; j += Q4_STEP) { // once at 256 bits and more
                 ShortVector packed0 = (ShortVector) ByteVector.fromMemorySegment(Q4_B, m, blk + 2 + j, LE)
                         .convertShape(VectorOperators.B2S, Q4_S, 0);
                 ShortVector packed1 = (ShortVector) ByteVector.fromMemorySegment(Q4_B, m, blk + 20 + j, LE)
                         .convertShape(VectorOperators.B2S, Q4_S, 0);
-                ShortVector p0 = packed0.and((short) 0x0F).sub((short) 8).mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j)
-                        .convertShape(VectorOperators.B2S, Q4_S, 0))
-                        .add(packed0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j + 16)
-                        .convertShape(VectorOperators.B2S, Q4_S, 0)));
-                ShortVector p1 = packed1.and((short) 0x0F).sub((short) 8).mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + 32 + j)
-                        .convertShape(VectorOperators.B2S, Q4_S, 0))
-                        .add(packed1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8).mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + 48 + j)
-                        .convertShape(VectorOperators.B2S, Q4_S, 0)));
-                s0 = j == 0 ? p0 : s0.add(p0);
-                s1 = j == 0 ? p1 : s1.add(p1);
+                ShortVector lo0 = packed0.and((short) 0x0F).sub((short) 8);
+                ShortVector hi0 = packed0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8);
+                ShortVector lo1 = packed1.and((short) 0x0F).sub((short) 8);
+                ShortVector hi1 = packed1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8);
+                ShortVector s0 = lo0.mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j)
+                                .convertShape(VectorOperators.B2S, Q4_S, 0))
+                        .add(hi0.mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + j + 16)
+                                .convertShape(VectorOperators.B2S, Q4_S, 0)));
+                ShortVector s1 = lo1.mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + Q8 + j)
+                                .convertShape(VectorOperators.B2S, Q4_S, 0))
+                        .add(hi1.mul((ShortVector) ByteVector.fromArray(Q4_B, xq, xAt + Q8 + j + 16)
+                                .convertShape(VectorOperators.B2S, Q4_S, 0)));
+                sum0 = sum0.add(s0);
+                sum1 = sum1.add(s1);
             }
-            IntVector i0, i1;
-            if (Q4_WIDE) {
-                i0 = (IntVector) s0.convertShape(VectorOperators.S2I, Q4_I, 0);
-                i1 = (IntVector) s1.convertShape(VectorOperators.S2I, Q4_I, 0);
-            } else {
-                IntVector v0 = s0.reinterpretAsInts();
-                IntVector v1 = s1.reinterpretAsInts();
-                i0 = v0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v0.lanewise(VectorOperators.ASHR, 16));
-                i1 = v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16));
-            }
+            // int lane k = short lanes 2k + 2k+1, as in dotQ8_0
+            IntVector v0 = sum0.reinterpretAsInts();
+            IntVector v1 = sum1.reinterpretAsInts();
+            IntVector i0 = v0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(v0.lanewise(VectorOperators.ASHR, 16));
+            IntVector i1 = v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(v1.lanewise(VectorOperators.ASHR, 16));
             float d0 = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
             float d1 = Float.float16ToFloat(m.get(F16_LAYOUT, blk + 18)) * xs[b + 1];
             acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q4_F, d0), acc0);
             acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q4_F, d1), acc1);
         }
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; b < blocks; b++) {
-            sum += super_q4(m, base + 18L * b, xq, b * Q8) * (Float.float16ToFloat(m.get(F16_LAYOUT, base + 18L * b)) * xs[b]);
+        if (b < blocks) {
+            long blk = base + 18L * b;
+            int sumi = 0;
+            for (int i = 0; i < Q8 / 2; i++) {
+                int packed = m.get(BYTE, blk + 2 + i) & 0xFF;
+                sumi += ((packed & 0x0F) - 8) * xq[b * Q8 + i] + ((packed >>> 4) - 8) * xq[b * Q8 + i + 16];
+            }
+            sum += sumi * (Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b]);
         }
         return sum;
-    }
-
-    private static int super_q4(MemorySegment m, long blk, byte[] xq, int xAt) {
-        int sumi = 0;
-        for (int i = 0; i < 16; i++) {
-            int packed = m.get(BYTE, blk + 2 + i) & 0xFF;
-            sumi += ((packed & 0x0F) - 8) * xq[xAt + i] + ((packed >>> 4) - 8) * xq[xAt + i + 16];
-        }
-        return sumi;
     }
 
     // ---------------------------------------------------------------- float vectors

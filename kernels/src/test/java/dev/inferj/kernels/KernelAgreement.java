@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
 
 /**
  * Runs one operation on a candidate {@link Kernels} and on {@link ScalarKernels} with the same
@@ -175,7 +176,7 @@ final class KernelAgreement {
         }
     }
 
-    /** matVec over a random row range into a random output offset, and dotRow of one row. */
+    /** matVec over a random row range into a random output offset, matMul over a batch of three, and dotRow of one row. */
     void matVec(GgmlType type, int rows, int cols, Values kind, long seed) {
         Random rnd = new Random(seed);
         try (Arena arena = Arena.ofConfined()) {
@@ -207,6 +208,24 @@ final class KernelAgreement {
                 reference.dequantizeRow(w, r, row, 0);
                 double tolerance = dotTolerance(cols, absProducts(row, xs, cols));
                 checkClose(where + " row " + r, expected[i], actual[i], tolerance);
+            }
+            // matMul over a batch of three activations (the middle one the same as x)
+            PreparedVector[] batch = new PreparedVector[3];
+            float[][] expectedBatch = new float[3][rows + outOffset];
+            float[][] actualBatch = new float[3][rows + outOffset];
+            for (int t = 0; t < batch.length; t++) {
+                batch[t] = new PreparedVector(cols);
+                reference.prepare(t == 1 ? x : values(rnd, kind, cols), 0, cols, type.activationFormat(), batch[t]);
+            }
+            reference.matMul(w, batch, batch.length, expectedBatch, outOffset, from, to);
+            candidate.matMul(w, batch, batch.length, actualBatch, outOffset, from, to);
+            for (int t = 0; t < batch.length; t++) {
+                float[] bs = activationValues(batch[t], cols);
+                for (int r = from; r < to; r++) {
+                    reference.dequantizeRow(w, r, row, 0);
+                    checkClose(where + " matMul token " + t + " row " + r, expectedBatch[t][outOffset + r],
+                            actualBatch[t][outOffset + r], dotTolerance(cols, absProducts(row, bs, cols)));
+                }
             }
             if (candidate instanceof ScalarKernels k) {
                 int r = rnd.nextInt(rows);
@@ -369,7 +388,7 @@ final class KernelAgreement {
         }
     }
 
-    private static void check(boolean ok, java.util.function.Supplier<String> message) {
+    private static void check(boolean ok, Supplier<String> message) {
         if (!ok) {
             throw new AssertionError(message.get());
         }
