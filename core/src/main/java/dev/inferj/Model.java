@@ -1,5 +1,7 @@
 package dev.inferj;
 
+import dev.inferj.chat.ChatTemplate;
+import dev.inferj.chat.ChatTemplateOptions;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
@@ -7,7 +9,9 @@ import dev.inferj.model.TransformerWeights;
 import dev.inferj.model.ModelConfig;
 import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Tokenizer;
+import dev.inferj.tokenizer.Vocabulary;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A language model loaded from a GGUF file. Loading maps the file; the weights stay in the
@@ -29,6 +33,8 @@ public final class Model implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
     private final int sessionContextLength;
+    private final String chatTemplateSource;
+    private volatile ChatTemplate chatTemplate;
 
     private Model(GgufFile file, ModelOptions options) {
         this.file = file;
@@ -39,7 +45,11 @@ public final class Model implements AutoCloseable {
                 ? options.contextLength()
                 : Math.min(config.contextLength(), ModelOptions.DEFAULT_CONTEXT_CAP);
         this.pool = new WorkerPool(options.threads());
+        this.chatTemplateSource = file.getString(CHAT_TEMPLATE_KEY, null);
     }
+
+    /** Where GGUF files keep the model's Jinja chat template. */
+    static final String CHAT_TEMPLATE_KEY = "tokenizer.chat_template";
 
     /** Loads a model with the default options. */
     public static Model load(Path path) {
@@ -76,6 +86,38 @@ public final class Model implements AutoCloseable {
         return new ModelInfo(file.getString("general.name", file.source()), config.architecture().ggufName(), config.blockCount(),
                 config.embeddingLength(), config.headCount(), config.headCountKv(), config.vocabularySize(),
                 config.contextLength(), sessionContextLength);
+    }
+
+    /** Whether the file carries a chat template ({@code tokenizer.chat_template}), which {@link Session#chat} needs. */
+    public boolean hasChatTemplate() {
+        return chatTemplateSource != null;
+    }
+
+    /**
+     * Renders a conversation with the model's own chat template, as the model was trained to read
+     * it, with the vocabulary's BOS and EOS texts; {@code addGenerationPrompt} appends the opening
+     * of the assistant's turn.
+     *
+     * @throws InferjException when the model has no template, or the template raises an error
+     */
+    public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        Vocabulary v = tokenizer.vocabulary();
+        return chatTemplate().render(messages, ChatTemplateOptions.defaults()
+                .withAddGenerationPrompt(addGenerationPrompt)
+                .withBosToken(v.bosId() >= 0 ? v.tokens()[v.bosId()] : "")
+                .withEosToken(v.eosId() >= 0 ? v.tokens()[v.eosId()] : ""));
+    }
+
+    private ChatTemplate chatTemplate() {
+        if (chatTemplateSource == null) {
+            throw new InferjException(file.source() + ": the model has no chat template (" + CHAT_TEMPLATE_KEY + ")");
+        }
+        ChatTemplate t = chatTemplate;
+        if (t == null) {
+            t = ChatTemplate.parse(chatTemplateSource);
+            chatTemplate = t;
+        }
+        return t;
     }
 
     /** The kernels doing the arithmetic ("scalar", "vector-512", ...). */

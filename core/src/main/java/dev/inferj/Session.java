@@ -9,12 +9,15 @@ import dev.inferj.model.NonFiniteCheck;
 import dev.inferj.sampling.Sampler;
 import dev.inferj.tokenizer.StreamingDecoder;
 import dev.inferj.tokenizer.Tokenizer;
+import dev.inferj.tokenizer.Vocabulary;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * One conversation with a model: its KV cache and position. Each call continues from what the
- * session already holds, so a second {@link #generate} call sees the first one's prompt and
- * output; {@link #reset()} starts over. A session runs one call at a time; close it to free
+ * One conversation with a model: its KV cache and the tokens in it. Each {@link #generate} call
+ * continues from what the session already holds, so a second call sees the first one's prompt and
+ * output; {@link #chat} renders the whole conversation and reuses the longest prefix the session
+ * already holds; {@link #reset()} starts over. A session runs one call at a time; close it to free
  * its cache.
  */
 public final class Session implements AutoCloseable {
@@ -24,6 +27,8 @@ public final class Session implements AutoCloseable {
     private final TransformerForward forward;
     private final Tokenizer tokenizer;
     private final int[] single = new int[1];
+    /** The token at each position the cache holds. */
+    private final int[] history;
     private int position;
     private boolean closed;
 
@@ -33,6 +38,7 @@ public final class Session implements AutoCloseable {
         this.weights = weights;
         this.tokenizer = model.tokenizer();
         this.forward = new TransformerForward(config, weights, Kernels.get(), pool, contextLength);
+        this.history = new int[contextLength];
     }
 
     /** Tokens the session holds so far. */
@@ -47,6 +53,37 @@ public final class Session implements AutoCloseable {
     /** Forgets everything: the next call starts at position 0. */
     public void reset() {
         position = 0;
+    }
+
+    /**
+     * Answers the last message of a conversation: renders all of {@code messages} with the model's
+     * chat template (special tokens in it are parsed as such), skips the part of the result that the
+     * session already holds from earlier turns, and generates the assistant's reply. Pass the whole
+     * conversation each time, with the previous replies as assistant messages.
+     *
+     * @throws InferjException when the model has no chat template or the template raises an error
+     */
+    public Generation chat(List<ChatMessage> messages, GenerateOptions options, TokenListener listener) {
+        ensureOpen();
+        int[] ids = tokenizer.encode(model.renderChat(messages, true), false, true);
+        Vocabulary v = tokenizer.vocabulary();
+        if (v.addBos() && v.bosId() >= 0 && (ids.length == 0 || ids[0] != v.bosId())) {
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = v.bosId();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            ids = withBos; // templates usually write BOS themselves; add it only when they do not
+        }
+        int kept = 0;
+        while (kept < Math.min(position, ids.length) && history[kept] == ids[kept]) {
+            kept++;
+        }
+        kept = Math.min(kept, ids.length - 1); // at least one token must run to give logits
+        position = kept;
+        return generate(Arrays.copyOfRange(ids, kept, ids.length), options, listener);
+    }
+
+    public Generation chat(List<ChatMessage> messages, GenerateOptions options) {
+        return chat(messages, options, null);
     }
 
     public Generation generate(String prompt, GenerateOptions options) {
@@ -66,8 +103,8 @@ public final class Session implements AutoCloseable {
     /** Like {@link #generate(String, GenerateOptions, TokenListener)} from token ids. */
     public Generation generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
         ensureOpen();
-        if (promptTokens.length == 0 && position == 0) {
-            throw new IllegalArgumentException("nothing to continue from: the prompt is empty and so is the session");
+        if (promptTokens.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty: give at least one token");
         }
         long start = System.nanoTime();
         float[] logits = evaluateInternal(promptTokens);
@@ -149,6 +186,7 @@ public final class Session implements AutoCloseable {
 
     private float[] run(int[] tokens, int from, int n, boolean wantLogits) {
         float[] logits = forward.forward(tokens, from, n, position, wantLogits);
+        System.arraycopy(tokens, from, history, position, n);
         position += n;
         if (wantLogits) {
             NonFiniteCheck.requireFinite(logits, position - 1, weights);
