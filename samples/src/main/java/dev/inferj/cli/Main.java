@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** The {@code inferj} command line. */
 @Command(name = "inferj", mixinStandardHelpOptions = true, version = "inferj 0.1.0",
         description = "Run GGUF language models in the JVM.",
-        subcommands = {GenerateCommand.class, InspectCommand.class})
+        subcommands = {GenerateCommand.class, ChatCommand.class, InspectCommand.class})
 public final class Main {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
