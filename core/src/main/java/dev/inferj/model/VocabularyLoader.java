@@ -106,8 +106,17 @@ public final class VocabularyLoader {
                         + " has type BYTE but its text \"" + tokens[i] + "\" is not <0xHH>");
             }
         }
+        if (!spm && !f.has(MERGES)) {
+            throw new GgufFormatException(src + ": metadata key " + MERGES + " is missing: byte-level BPE needs its merges");
+        }
         String[] merges = f.has(MERGES) ? f.getStringArray(MERGES) : new String[0];
         String pre = f.getString(PRE, null);
+        boolean defaultAddBos;
+        try {
+            defaultAddBos = Vocabulary.defaultAddBos(model, pre);
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedModelException(src + ": metadata key " + PRE + ": " + e.getMessage());
+        }
 
         // llama.cpp's defaults: SentencePiece files may omit the ids Llama 2 uses
         int bos = specialId(f, BOS_ID, n, spm ? 1 : 11);
@@ -118,8 +127,8 @@ public final class VocabularyLoader {
 
         eot = correctTypesByText(tokens, types, eos, eot);
 
-        // The defaults for byte-level BPE depend on the pre-tokenizer; they are settled with its tokenizer.
-        boolean addBos = f.getBool(ADD_BOS, spm);
+        // llama.cpp's default: SentencePiece adds BOS, byte-level BPE only with some pre-tokenizers (Llama 3's)
+        boolean addBos = f.getBool(ADD_BOS, defaultAddBos);
         boolean addEos = f.getBool(ADD_EOS, false);
         boolean addSpacePrefix = f.getBool(ADD_SPACE_PREFIX, spm);
         if (addBos && bos < 0) {

@@ -127,6 +127,51 @@ class VocabularyLoaderTest {
         assertFalse(v.addSpacePrefix());
     }
 
+    /** A byte-level BPE tokenizer section, changed by {@code edit}. */
+    private static GgufWriter bpe(Consumer<GgufWriter> edit) {
+        GgufWriter w = new GgufWriter()
+                .put("tokenizer.ggml.model", GgufValue.ofString("gpt2"))
+                .put("tokenizer.ggml.tokens", GgufValue.ofStrings("a", "b", "ab"))
+                .put("tokenizer.ggml.merges", GgufValue.ofStrings("a b"))
+                .put("tokenizer.ggml.bos_token_id", GgufValue.ofUInt32(2))
+                .put("tokenizer.ggml.eos_token_id", GgufValue.ofUInt32(2));
+        edit.accept(w);
+        return w;
+    }
+
+    @Test
+    void byteLevelBpeAddsBosByDefaultOnlyWithLlama3sPreTokenizer() {
+        assertTrue(load(bpe(w -> w.put("tokenizer.ggml.pre", GgufValue.ofString("llama-bpe")))).addBos());
+        assertFalse(load(bpe(w -> w.put("tokenizer.ggml.pre", GgufValue.ofString("qwen2")))).addBos());
+        assertFalse(load(bpe(w -> { })).addBos());
+        assertFalse(load(bpe(w -> w.put("tokenizer.ggml.pre", GgufValue.ofString("llama-bpe"))
+                .put("tokenizer.ggml.add_bos_token", GgufValue.ofBool(false)))).addBos());
+        assertTrue(load(bpe(w -> w.put("tokenizer.ggml.add_bos_token", GgufValue.ofBool(true)))).addBos());
+    }
+
+    @Test
+    void byteLevelBpeSpecialIdsDefaultToLlamaCppsAndUnknownToNone() {
+        Vocabulary v = load(new GgufWriter()
+                .put("tokenizer.ggml.model", GgufValue.ofString("gpt2"))
+                .put("tokenizer.ggml.tokens", GgufValue.ofStrings("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"))
+                .put("tokenizer.ggml.merges", GgufValue.ofStrings()));
+        assertEquals(11, v.bosId());
+        assertEquals(11, v.eosId());
+        assertEquals(-1, v.unknownId());
+        assertFalse(v.addBos());
+    }
+
+    @Test
+    void anUnsupportedPreTokenizerIsUnsupported() {
+        fails(UnsupportedModelException.class, bpe(w -> w.put("tokenizer.ggml.pre", GgufValue.ofString("no-such"))),
+                "tokenizer.ggml.pre", "no-such");
+    }
+
+    @Test
+    void byteLevelBpeWithoutMergesIsAFormatError() {
+        fails(GgufFormatException.class, bpe(w -> w.remove("tokenizer.ggml.merges")), "tokenizer.ggml.merges");
+    }
+
     @Test
     void anUnknownTokenizerModelIsUnsupported() {
         fails(UnsupportedModelException.class, spm(w -> w.replace("tokenizer.ggml.model", GgufValue.ofString("bert"))),

@@ -26,6 +26,10 @@ final class IntList {
         return size;
     }
 
+    void clear() {
+        size = 0;
+    }
+
     int[] toArray() {
         return Arrays.copyOf(values, size);
     }

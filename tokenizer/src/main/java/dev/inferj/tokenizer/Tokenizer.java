@@ -15,14 +15,13 @@ public interface Tokenizer {
     /**
      * The tokenizer for {@code vocabulary}'s model.
      *
-     * @throws IllegalArgumentException when the model is not supported yet, or the vocabulary
-     *                                  cannot be used (two tokens with the same text)
+     * @throws IllegalArgumentException when the vocabulary cannot be used: two tokens with the same
+     *                                  text, or a byte-level pre-tokenizer that is not supported
      */
     static Tokenizer of(Vocabulary vocabulary) {
         return switch (vocabulary.model()) {
             case LLAMA -> new SentencePieceTokenizer(vocabulary);
-            case GPT2 -> throw new IllegalArgumentException(
-                    "tokenizer model GPT2 (byte-level BPE) is not supported yet");
+            case GPT2 -> new ByteLevelBpeTokenizer(vocabulary);
         };
     }
 
@@ -45,9 +44,10 @@ public interface Tokenizer {
     String decode(int[] ids);
 
     /**
-     * What token {@code id} stands for in output text, as llama.cpp renders a piece: a space for
-     * each U+2581, the byte itself for a byte token, nothing for control, unknown and unused
-     * tokens, the raw text for user-defined tokens. May be part of a UTF-8 sequence.
+     * What token {@code id} stands for in output text, as llama.cpp renders a piece: for a normal
+     * token its text with a space for each U+2581 (SentencePiece), or the bytes its characters
+     * stand for (byte-level BPE); the byte itself for a byte token, nothing for control, unknown
+     * and unused tokens, the raw text for user-defined tokens. May be part of a UTF-8 sequence.
      */
     byte[] pieceBytes(int id);
 

@@ -100,6 +100,21 @@ public record Vocabulary(
         }
     }
 
+    /**
+     * Whether encoding adds BOS when the file does not say (no GGUF {@code add_bos_token}), as
+     * llama.cpp decides: always for SentencePiece; for byte-level BPE only with the pre-tokenizers
+     * llama.cpp ties it to (Llama 3's).
+     *
+     * @param preTokenizer GGUF {@code tokenizer.ggml.pre}, or {@code null}
+     * @throws IllegalArgumentException for a byte-level pre-tokenizer that is not supported
+     */
+    public static boolean defaultAddBos(TokenizerModel model, String preTokenizer) {
+        return switch (model) {
+            case LLAMA -> true;
+            case GPT2 -> PreTokenizer.forName(preTokenizer).addsBosByDefault();
+        };
+    }
+
     /** Number of tokens. */
     public int size() {
         return tokens.length;

@@ -205,14 +205,6 @@ class SentencePieceTokenizerTest {
     }
 
     @Test
-    void gpt2IsNotSupportedYet() {
-        Vocabulary v = new Vocabulary(new String[] {"a"}, new float[1], new int[] {1}, new String[0],
-                TokenizerModel.GPT2, "gpt-2", -1, -1, -1, -1, -1, false, false, false);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.of(v));
-        assertTrue(e.getMessage().contains("GPT2"), e.getMessage());
-    }
-
-    @Test
     void twoTokensWithTheSameTextAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> letters().normal("a", 0).tokenizer());
