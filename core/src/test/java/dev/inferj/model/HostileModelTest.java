@@ -125,7 +125,12 @@ class HostileModelTest {
 
     @Test
     void unsupportedTensorTypeIsNamed() {
-        loadFails(UnsupportedModelException.class, SharedData.model("llama-dense-q6_k.gguf"), "Q6_K");
+        Path file = variant("llama-dense-f32.gguf", w -> {
+            w.removeTensor("blk.0.ffn_down.weight");
+            w.addTensor("blk.0.ffn_down.weight", GgmlType.IQ2_XXS, new long[] {256, 256},
+                    new byte[(int) GgmlType.IQ2_XXS.byteSize(256L * 256)]);
+        });
+        loadFails(UnsupportedModelException.class, file, "blk.0.ffn_down.weight", "IQ2_XXS");
     }
 
     @Test

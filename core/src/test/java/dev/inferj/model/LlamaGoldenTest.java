@@ -30,6 +30,9 @@ class LlamaGoldenTest {
     @ValueSource(strings = {"stories260K", "llama-dense-f32", "llama-dense-f16", "llama-dense-q8_0", "llama-dense-q4_0",
             "llama-dense-untied-f16", "llama-dense-untied-q8_0", "tiny-shape-v2048-f32", "tiny-shape-v2048-q8_0",
             "tiny-shape-v2048-q4_0", "llama-moe-f32", "llama-moe-q8_0", "llama-moe-q4_0",
+            "llama-dense-q4_1", "llama-dense-q5_0", "llama-dense-q5_1", "llama-dense-q2_k", "llama-dense-q3_k_s",
+            "llama-dense-q4_k_s", "llama-dense-q4_k_m", "llama-dense-q5_k_m", "llama-dense-q6_k", "llama-dense-q4_k-pure",
+            "llama-dense-q5_k-pure", "llama-moe-q4_k_m",
             "gemma-f32", "gemma-q8_0", "gemma2-f32", "gemma2-q8_0", "gemma3-f32", "gemma3-q8_0", "phi3-f32", "phi3-q8_0", "qwen2-f32", "qwen2-q8_0", "qwen3-f32", "qwen3moe-f32", "qwen3moe-q8_0"})
     void teacherForcedArgmaxMatchesLlamaCpp(String name) throws IOException {
         List<Double> errors = new ArrayList<>();

@@ -9,16 +9,27 @@ public enum GgmlType {
     F16(1, 1, 2),
     /** f16 scale, 16 bytes of 4-bit quants: low nibbles are elements 0..15, high nibbles 16..31, value = q - 8. */
     Q4_0(2, 32, 18),
+    /** f16 scale d, f16 minimum m, 16 bytes of 4-bit quants laid out as in Q4_0: value = q * d + m. */
     Q4_1(3, 32, 20),
+    /**
+     * f16 scale, 4 bytes holding the fifth bit of each element (bit i for element i, little-endian),
+     * 16 bytes of low nibbles as in Q4_0: value = (q - 16) * d.
+     */
     Q5_0(6, 32, 22),
+    /** f16 scale d, f16 minimum m, then the fifth bits and nibbles of Q5_0: value = q * d + m. */
     Q5_1(7, 32, 24),
     /** f16 scale, 32 signed bytes. */
     Q8_0(8, 32, 34),
     Q8_1(9, 32, 36),
+    /** 256 elements in 16 groups of 16: 2-bit quants, a 4-bit scale and minimum a group (layout in {@code KQuantBlocks}). */
     Q2_K(10, 256, 84),
+    /** 256 elements in 16 groups of 16: 3-bit quants, a signed 6-bit scale a group (layout in {@code KQuantBlocks}). */
     Q3_K(11, 256, 110),
+    /** 256 elements in 8 groups of 32: 4-bit quants, a 6-bit scale and minimum a group (layout in {@code KQuantBlocks}). */
     Q4_K(12, 256, 144),
+    /** As Q4_K with a fifth bit a quant (layout in {@code KQuantBlocks}). */
     Q5_K(13, 256, 176),
+    /** 256 elements in 16 groups of 16: 6-bit quants, a signed 8-bit scale a group (layout in {@code KQuantBlocks}). */
     Q6_K(14, 256, 210),
     Q8_K(15, 256, 292),
     IQ2_XXS(16, 256, 66),
@@ -84,22 +95,25 @@ public enum GgmlType {
     /** Whether the kernels can multiply and dequantize weights of this type. */
     public boolean isSupported() {
         return switch (this) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
 
     /**
      * The form an activation vector takes before a product with weights of this type,
-     * as ggml does it: F32 stays F32, F16 and BF16 round the activation to that type,
-     * 32-element quantized types quantize it to Q8_0 blocks.
+     * as ggml does it (its {@code vec_dot_type}): F32 stays F32, F16 and BF16 round the activation
+     * to that type, 32-element types quantize it to Q8_0 blocks, or to Q8_1 blocks when the weights
+     * carry a minimum, and the 256-element K-quants to Q8_K blocks.
      */
     public ActivationFormat activationFormat() {
         return switch (this) {
             case F32 -> ActivationFormat.F32;
             case F16 -> ActivationFormat.F16;
             case BF16 -> ActivationFormat.BF16;
-            case Q8_0, Q4_0 -> ActivationFormat.Q8_0;
+            case Q8_0, Q4_0, Q5_0 -> ActivationFormat.Q8_0;
+            case Q4_1, Q5_1 -> ActivationFormat.Q8_1;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> ActivationFormat.Q8_K;
             default -> throw new UnsupportedOperationException("no kernels for " + this + " weights yet");
         };
     }

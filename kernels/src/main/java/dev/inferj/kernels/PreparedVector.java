@@ -6,12 +6,20 @@ package dev.inferj.kernels;
  * decode loop allocates nothing.
  */
 public final class PreparedVector {
-    /** Q8_0 block length. */
+    /** Q8_0 and Q8_1 block length. */
     public static final int Q8_BLOCK = 32;
+    /** Q8_K block length. */
+    public static final int Q8_K_BLOCK = 256;
+    /** Q8_K elements per group sum. */
+    public static final int Q8_K_GROUP = 16;
 
     final float[] values;
     final byte[] quants;
     final float[] scales;
+    /** Q8_1: d * sum(q) of each block, rounded to F16. */
+    final float[] blockSums;
+    /** Q8_K: the sum of the quants of each group of 16. */
+    final short[] groupSums;
     int length;
     ActivationFormat format;
 
@@ -19,6 +27,8 @@ public final class PreparedVector {
         values = new float[capacity];
         quants = new byte[capacity];
         scales = new float[(capacity + Q8_BLOCK - 1) / Q8_BLOCK];
+        blockSums = new float[(capacity + Q8_BLOCK - 1) / Q8_BLOCK];
+        groupSums = new short[(capacity + Q8_K_GROUP - 1) / Q8_K_GROUP];
     }
 
     public int capacity() {
@@ -38,13 +48,26 @@ public final class PreparedVector {
         return values;
     }
 
-    /** The Q8_0 quants, one byte an element. */
+    /** The Q8_0, Q8_1 or Q8_K quants, one byte an element. */
     public byte[] quants() {
         return quants;
     }
 
-    /** The Q8_0 scales, one a block, already rounded to F16. */
+    /**
+     * The scales, one a block: for Q8_0 and Q8_1 one per 32 elements, already rounded to F16;
+     * for Q8_K one float per 256 elements.
+     */
     public float[] scales() {
         return scales;
+    }
+
+    /** Q8_1 only: d * sum(q) of each block of 32, rounded to F16. */
+    public float[] blockSums() {
+        return blockSums;
+    }
+
+    /** Q8_K only: the sum of the quants of each group of 16 elements. */
+    public short[] groupSums() {
+        return groupSums;
     }
 }

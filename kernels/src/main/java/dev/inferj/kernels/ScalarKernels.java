@@ -3,6 +3,7 @@ package dev.inferj.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /** The reference implementation of {@link Kernels}: plain loops that say what each operation means. */
 public class ScalarKernels implements Kernels {
@@ -32,12 +33,17 @@ public class ScalarKernels implements Kernels {
                     out.values[i] = Bf16.toFloat(Bf16.fromFloat(x[offset + i]));
                 }
             }
-            case Q8_0 -> quantizeQ8_0(x, offset, length, out);
+            case Q8_0 -> quantizeQ8_0(x, offset, length, out, false);
+            case Q8_1 -> quantizeQ8_0(x, offset, length, out, true);
+            case Q8_K -> quantizeQ8_K(x, offset, length, out);
         }
     }
 
-    /** Q8_0 as ggml's x86 path does it: id = 127 / max|x|, q = round-half-even(x * id), scale = max|x| / 127 as F16. */
-    private static void quantizeQ8_0(float[] x, int offset, int length, PreparedVector out) {
+    /**
+     * Q8_0 as ggml's x86 path does it: id = 127 / max|x|, q = round-half-even(x * id), scale = max|x| / 127 as F16;
+     * for Q8_1 also s = scale * sum(q), with the scale before its rounding, as F16.
+     */
+    private static void quantizeQ8_0(float[] x, int offset, int length, PreparedVector out, boolean blockSums) {
         int blocks = length / PreparedVector.Q8_BLOCK;
         for (int b = 0; b < blocks; b++) {
             int base = offset + b * PreparedVector.Q8_BLOCK;
@@ -48,10 +54,67 @@ public class ScalarKernels implements Kernels {
             float d = amax / 127f;
             float id = amax != 0f ? 127f / amax : 0f;
             out.scales[b] = Float.float16ToFloat(Float.floatToFloat16(d));
+            int sum = 0;
             for (int i = 0; i < PreparedVector.Q8_BLOCK; i++) {
-                out.quants[b * PreparedVector.Q8_BLOCK + i] = (byte) Math.rint(x[base + i] * id);
+                byte q = (byte) Math.rint(x[base + i] * id);
+                out.quants[b * PreparedVector.Q8_BLOCK + i] = q;
+                sum += q;
+            }
+            if (blockSums) {
+                out.blockSums[b] = Float.float16ToFloat(Float.floatToFloat16(d * sum));
             }
         }
+    }
+
+    /**
+     * Q8_K as ggml's {@code quantize_row_q8_K_ref}, which x86 builds run: with {@code max} the
+     * first element of largest magnitude, iscale = -127 / max, q = min(127, nearest(iscale * x)),
+     * scale = 1 / iscale (a float, not rounded to F16), and the sum of each group of 16 quants.
+     * An all-zero block gets scale 0 and zero quants.
+     */
+    private static void quantizeQ8_K(float[] x, int offset, int length, PreparedVector out) {
+        int blocks = length / PreparedVector.Q8_K_BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            int base = offset + b * PreparedVector.Q8_K_BLOCK;
+            int at = b * PreparedVector.Q8_K_BLOCK;
+            float max = 0f;
+            float amax = 0f;
+            for (int i = 0; i < PreparedVector.Q8_K_BLOCK; i++) {
+                float ax = Math.abs(x[base + i]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[base + i];
+                }
+            }
+            int groups = PreparedVector.Q8_K_BLOCK / PreparedVector.Q8_K_GROUP;
+            if (amax == 0f) {
+                out.scales[b] = 0f;
+                Arrays.fill(out.quants, at, at + PreparedVector.Q8_K_BLOCK, (byte) 0);
+                Arrays.fill(out.groupSums, b * groups, (b + 1) * groups, (short) 0);
+                continue;
+            }
+            float iscale = -127f / max;
+            for (int i = 0; i < PreparedVector.Q8_K_BLOCK; i++) {
+                out.quants[at + i] = (byte) Math.min(127, nearestInt(iscale * x[base + i]));
+            }
+            for (int g = 0; g < groups; g++) {
+                int sum = 0;
+                for (int i = 0; i < PreparedVector.Q8_K_GROUP; i++) {
+                    sum += out.quants[at + g * PreparedVector.Q8_K_GROUP + i];
+                }
+                out.groupSums[b * groups + g] = (short) sum;
+            }
+            out.scales[b] = 1f / iscale;
+        }
+    }
+
+    /**
+     * ggml's {@code nearest_int}: adding 1.5 * 2^23 leaves the integer nearest to {@code v} (ties to
+     * even) in the low mantissa bits; exact for |v| below 2^22, and for other inputs (infinities,
+     * NaN) the same bits ggml gets.
+     */
+    static int nearestInt(float v) {
+        return (Float.floatToRawIntBits(v + 12582912f) & 0x007fffff) - 0x00400000;
     }
 
     @Override
@@ -121,6 +184,30 @@ public class ScalarKernels implements Kernels {
                 }
                 return sum;
             }
+            case Q4_1 -> {
+                return LegacyQuantBlocks.dotQ4_1(m, base, x, n / w.type().blockSize());
+            }
+            case Q5_0 -> {
+                return LegacyQuantBlocks.dotQ5_0(m, base, x, n / w.type().blockSize());
+            }
+            case Q5_1 -> {
+                return LegacyQuantBlocks.dotQ5_1(m, base, x, n / w.type().blockSize());
+            }
+            case Q2_K -> {
+                return KQuantBlocks.dotQ2_K(m, base, x, n / w.type().blockSize());
+            }
+            case Q3_K -> {
+                return KQuantBlocks.dotQ3_K(m, base, x, n / w.type().blockSize());
+            }
+            case Q4_K -> {
+                return KQuantBlocks.dotQ4_K(m, base, x, n / w.type().blockSize());
+            }
+            case Q5_K -> {
+                return KQuantBlocks.dotQ5_K(m, base, x, n / w.type().blockSize());
+            }
+            case Q6_K -> {
+                return KQuantBlocks.dotQ6_K(m, base, x, n / w.type().blockSize());
+            }
             default -> throw new UnsupportedOperationException("no kernels for " + w.type() + " weights (" + w.name() + ")");
         }
     }
@@ -166,6 +253,14 @@ public class ScalarKernels implements Kernels {
                     }
                 }
             }
+            case Q4_1 -> LegacyQuantBlocks.dequantizeQ4_1(m, base, out, offset, n / w.type().blockSize());
+            case Q5_0 -> LegacyQuantBlocks.dequantizeQ5_0(m, base, out, offset, n / w.type().blockSize());
+            case Q5_1 -> LegacyQuantBlocks.dequantizeQ5_1(m, base, out, offset, n / w.type().blockSize());
+            case Q2_K -> KQuantBlocks.dequantizeQ2_K(m, base, out, offset, n / w.type().blockSize());
+            case Q3_K -> KQuantBlocks.dequantizeQ3_K(m, base, out, offset, n / w.type().blockSize());
+            case Q4_K -> KQuantBlocks.dequantizeQ4_K(m, base, out, offset, n / w.type().blockSize());
+            case Q5_K -> KQuantBlocks.dequantizeQ5_K(m, base, out, offset, n / w.type().blockSize());
+            case Q6_K -> KQuantBlocks.dequantizeQ6_K(m, base, out, offset, n / w.type().blockSize());
             default -> throw new UnsupportedOperationException("no kernels for " + w.type() + " weights (" + w.name() + ")");
         }
     }
