@@ -49,7 +49,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** Where GGUF files keep the model's Jinja chat template. */
-    static final String CHAT_TEMPLATE_KEY = "tokenizer.chat_template";
+    public static final String CHAT_TEMPLATE_KEY = "tokenizer.chat_template";
 
     /** Loads a model with the default options. */
     public static Model load(Path path) {

@@ -5,11 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * JSON text → template values, for the {@code from_json} filter (tool call arguments that arrive
- * as JSON text). Strict RFC 8259; objects keep their key order; integers that fit a long are
- * integers, other numbers floats.
+ * JSON text → the values templates read: for the {@code from_json} filter (tool call arguments
+ * that arrive as JSON text) and for callers that keep conversations or tool definitions as JSON
+ * (the {@code inferj template} command). Strict RFC 8259. Objects become {@link LinkedHashMap}s
+ * in key order, arrays {@link ArrayList}s, {@code null} null; integers that fit a long are
+ * {@link Long}s, other numbers {@link Double}s. Nesting is limited to the depth templates accept.
  */
-final class JsonReader {
+public final class JsonReader {
     private final String s;
     private int pos;
 
@@ -17,7 +19,12 @@ final class JsonReader {
         this.s = s;
     }
 
-    static Object read(String text) {
+    /**
+     * The one JSON value {@code text} holds, surrounded by nothing but whitespace.
+     *
+     * @throws IllegalArgumentException naming what is wrong and the offset (in UTF-16 code units)
+     */
+    public static Object parse(String text) {
         JsonReader r = new JsonReader(text);
         r.whitespace();
         Object v = r.value(0);
@@ -28,8 +35,17 @@ final class JsonReader {
         return v;
     }
 
-    private TemplateError error(String message) {
-        return new TemplateError("from_json: " + message + " at offset " + pos);
+    /** {@link #parse} for the {@code from_json} filter: a malformed text is the template's error. */
+    static Object read(String text) {
+        try {
+            return parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new TemplateError("from_json: " + e.getMessage());
+        }
+    }
+
+    private IllegalArgumentException error(String message) {
+        return new IllegalArgumentException(message + " at offset " + pos);
     }
 
     private void whitespace() {

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * {@code inferj chat}: a conversation on stdin and stdout, one user message a line, each reply
  * streamed as it is generated and followed by a blank line.
  */
-@Command(name = "chat", description = "Chat with a model, one message a line on stdin, through its own chat template.")
+@Command(name = "chat", mixinStandardHelpOptions = true, description = "Chat with a model, one message a line on stdin, through its own chat template.")
 final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

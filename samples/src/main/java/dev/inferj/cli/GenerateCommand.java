@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code inferj generate}: streams the continuation of a prompt to stdout, a summary to stderr. */
-@Command(name = "generate", description = "Generate text that continues a prompt.")
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text that continues a prompt.")
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

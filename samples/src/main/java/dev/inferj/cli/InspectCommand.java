@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code inferj inspect}: the metadata and tensor directory of a GGUF file. */
-@Command(name = "inspect", description = "List the metadata and tensors of a GGUF file.")
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "List the metadata and tensors of a GGUF file.")
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
