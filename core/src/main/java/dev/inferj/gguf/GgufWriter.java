@@ -3,6 +3,8 @@ package dev.inferj.gguf;
 import dev.inferj.InferjException;
 import dev.inferj.kernels.GgmlType;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,6 +18,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Builds a GGUF file (version 3, or 2 on request) from metadata and tensors, in the layout the
@@ -29,7 +35,8 @@ import java.util.Objects;
  * <p>Everything handed in is checked when it is handed in ({@link IllegalArgumentException}):
  * the writer refuses to make a file that {@link GgufFile} would refuse to read. Tensor data is
  * held by reference, not copied: a segment must stay readable (its arena open, its file mapped)
- * until {@link #write(Path)} returns.
+ * until {@link #write(Path)} returns. A tensor may also be a {@link TensorSource} that produces its
+ * bytes while the file is written, so a file of many gigabytes never has to be in memory at once.
  *
  * <pre>{@code
  * GgufWriter w = new GgufWriter();
@@ -47,7 +54,23 @@ public final class GgufWriter {
     private record Entry(GgufValue value, byte[] encoded) {
     }
 
-    private record Tensor(String name, GgmlType type, long[] dims, MemorySegment data) {
+    /** A tensor's bytes are {@code data}, or come from {@code source} when {@code data} is null. */
+    private record Tensor(String name, GgmlType type, long[] dims, long byteSize, MemorySegment data, TensorSource source) {
+    }
+
+    /**
+     * Produces a tensor's bytes on demand, a chunk at a time, in order. The writer hands it chunks
+     * that start and end on row boundaries (a row being {@code dims[0]} elements), so a quantizer
+     * can fill one with whole rows of blocks.
+     */
+    @FunctionalInterface
+    public interface TensorSource {
+        /**
+         * Fills all of {@code chunk} with the tensor's bytes from byte {@code offset} on: rows
+         * {@code offset / rowBytes} up to {@code (offset + chunk.byteSize()) / rowBytes}. Every byte
+         * must be written: the chunk's memory is reused and holds the previous chunk's bytes.
+         */
+        void fill(long offset, MemorySegment chunk);
     }
 
     private int version = 3;
@@ -119,9 +142,23 @@ public final class GgufWriter {
      * {@code dims[0]} is the row length and must be a multiple of the type's block size.
      */
     public GgufWriter addTensor(String name, GgmlType type, long[] dims, MemorySegment data) {
+        Objects.requireNonNull(data, "data");
+        return add(name, type, dims, data, null);
+    }
+
+    /**
+     * Adds a tensor whose bytes {@code source} produces while the file is written (and again each
+     * time it is written): nothing of it is held until then.
+     */
+    public GgufWriter addTensor(String name, GgmlType type, long[] dims, TensorSource source) {
+        Objects.requireNonNull(source, "source");
+        return add(name, type, dims, null, source);
+    }
+
+    private GgufWriter add(String name, GgmlType type, long[] dims, MemorySegment data, TensorSource source) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
-        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(dims, "dims");
         String what = "tensor " + name;
         if (tensors.containsKey(name)) {
             throw new IllegalArgumentException(what + " is already present");
@@ -152,12 +189,12 @@ public final class GgufWriter {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException(what + " size overflows 64 bits");
         }
-        if (bytes != data.byteSize()) {
+        if (data != null && bytes != data.byteSize()) {
             throw new IllegalArgumentException(what + " " + type + " " + Arrays.toString(dims) + " takes " + bytes
                     + " bytes but its data has " + data.byteSize());
         }
         utf8(name, what + " name");
-        tensors.put(name, new Tensor(name, type, dims, data));
+        tensors.put(name, new Tensor(name, type, dims, bytes, data, source));
         return this;
     }
 
@@ -184,7 +221,7 @@ public final class GgufWriter {
     }
 
     /**
-     * Writes the file, streaming each tensor's data from its segment. The bytes go to a sibling
+     * Writes the file, streaming each tensor's data from its segment or its source. The bytes go to a sibling
      * {@code .partial} file that then replaces {@code out}, so a failure leaves no half-written
      * file, and {@code out} may be the very file the tensors are mapped from.
      */
@@ -192,21 +229,40 @@ public final class GgufWriter {
         Layout layout = layout();
         Path partial = out.resolveSibling(out.getFileName() + ".partial");
         try {
-            try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, ByteBuffer.wrap(layout.header));
+            try (FileChannel fc = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+                 Arena arena = Arena.ofShared(); // shared: a source may fill its chunk from several threads
+                 WriteBehind ch = new WriteBehind(fc)) {
+                ch.write(ByteBuffer.wrap(layout.header));
                 long at = layout.header.length;
                 int i = 0;
+                // for sources, two buffers: one is written while the source fills the other
+                MemorySegment[] buffers = new MemorySegment[2];
+                int next = 0;
                 for (Tensor t : tensors.values()) {
                     long start = layout.dataStart + layout.offsets[i++];
-                    writeFully(ch, ByteBuffer.allocate((int) (start - at)));
-                    long size = t.data.byteSize();
-                    for (long done = 0; done < size; done += CHUNK) {
-                        writeFully(ch, t.data.asSlice(done, Math.min(CHUNK, size - done)).asByteBuffer());
+                    ch.write(ByteBuffer.allocate((int) (start - at)));
+                    long size = t.byteSize;
+                    if (t.data != null) {
+                        for (long done = 0; done < size; done += CHUNK) {
+                            ch.write(t.data.asSlice(done, Math.min(CHUNK, size - done)).asByteBuffer());
+                        }
+                    } else {
+                        long chunk = sourceChunk(t);
+                        for (long done = 0; done < size; done += chunk) {
+                            if (buffers[next] == null || buffers[next].byteSize() < chunk) {
+                                ch.await(); // the buffer may still be being written
+                                buffers[next] = arena.allocate(chunk, 64);
+                            }
+                            MemorySegment piece = buffers[next].asSlice(0, Math.min(chunk, size - done));
+                            t.source.fill(done, piece);
+                            ch.writeBehind(piece.asByteBuffer());
+                            next ^= 1;
+                        }
                     }
                     at = start + size;
                 }
-                writeFully(ch, ByteBuffer.allocate((int) (layout.end - at)));
+                ch.write(ByteBuffer.allocate((int) (layout.end - at)));
             }
             try {
                 Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -236,9 +292,23 @@ public final class GgufWriter {
         MemorySegment dst = MemorySegment.ofArray(out);
         int i = 0;
         for (Tensor t : tensors.values()) {
-            MemorySegment.copy(t.data, 0, dst, layout.dataStart + layout.offsets[i++], t.data.byteSize());
+            long start = layout.dataStart + layout.offsets[i++];
+            if (t.data != null) {
+                MemorySegment.copy(t.data, 0, dst, start, t.byteSize);
+            } else {
+                long chunk = sourceChunk(t);
+                for (long done = 0; done < t.byteSize; done += chunk) {
+                    t.source.fill(done, dst.asSlice(start + done, Math.min(chunk, t.byteSize - done)));
+                }
+            }
         }
         return out;
+    }
+
+    /** The chunk size for a source: as many whole rows as fit in {@link #CHUNK}, at least one. */
+    private static long sourceChunk(Tensor t) {
+        long rowBytes = t.type.byteSize(t.dims[0]);
+        return Math.min(t.byteSize, Math.max(1, CHUNK / rowBytes) * rowBytes);
     }
 
     // ---- layout
@@ -254,7 +324,7 @@ public final class GgufWriter {
         int i = 0;
         for (Tensor t : tensors.values()) {
             offsets[i++] = dataSize;
-            dataSize = alignUp(dataSize + t.data.byteSize(), alignment);
+            dataSize = alignUp(dataSize + t.byteSize, alignment);
         }
         Encoder e = new Encoder();
         e.u32(MAGIC);
@@ -287,6 +357,69 @@ public final class GgufWriter {
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             ch.write(b);
+        }
+    }
+
+    /**
+     * A channel with at most one write in flight on a thread of its own, so that producing the
+     * next chunk of a source overlaps writing the last one (copying gigabytes into the page cache
+     * takes a core's worth of time). Writes stay in order: each waits for the one in flight.
+     */
+    private static final class WriteBehind implements AutoCloseable {
+        private final FileChannel channel;
+        private final ExecutorService thread = Executors.newSingleThreadExecutor(r ->
+                Thread.ofPlatform().daemon().name("gguf-writer").unstarted(r));
+        private Future<?> inFlight;
+
+        WriteBehind(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        /** Writes {@code b} now, after the write in flight. */
+        void write(ByteBuffer b) throws IOException {
+            await();
+            writeFully(channel, b);
+        }
+
+        /** Starts writing {@code b} after the write in flight; {@code b} must not change until the next call. */
+        void writeBehind(ByteBuffer b) throws IOException {
+            await();
+            inFlight = thread.submit(() -> {
+                writeFully(channel, b);
+                return null;
+            });
+        }
+
+        /** Waits for the write in flight, rethrowing its failure. */
+        void await() throws IOException {
+            Future<?> f = inFlight;
+            inFlight = null;
+            if (f == null) {
+                return;
+            }
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while writing");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IOException(e.getCause());
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                await();
+            } finally {
+                thread.shutdownNow();
+            }
         }
     }
 

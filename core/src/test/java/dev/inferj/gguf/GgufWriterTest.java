@@ -105,6 +105,81 @@ class GgufWriterTest {
     }
 
     @Test
+    void aSourceTensorIsFilledInOrderInChunksOfWholeRowsAndWrittenAsItsBytes(@TempDir Path dir) throws IOException {
+        int cols = 4096;
+        long rowBytes = GgmlType.Q8_0.byteSize(cols);      // 4352
+        long rows = (1L << 26) / rowBytes * 2 + 5;         // two full 64 MiB chunks and a few rows more
+        long size = rows * rowBytes;
+        List<long[]> chunks = new java.util.ArrayList<>();
+        GgufWriter.TensorSource source = (offset, chunk) -> {
+            chunks.add(new long[] {offset, chunk.byteSize()});
+            for (long i = 0; i < chunk.byteSize(); i++) {
+                chunk.set(ValueLayout.JAVA_BYTE, i, pattern(offset + i));
+            }
+        };
+        Path out = dir.resolve("streamed.gguf");
+        new GgufWriter().addTensor("small", GgmlType.F32, new long[] {2}, new byte[8])
+                .addTensor("big", GgmlType.Q8_0, new long[] {cols, rows}, source)
+                .write(out);
+
+        long done = 0;
+        for (long[] c : chunks) {
+            assertEquals(done, c[0], "chunks come in order, without gaps");
+            assertEquals(0, c[1] % rowBytes, "a chunk holds whole rows");
+            assertTrue(c[1] <= 1L << 26, "a chunk is at most 64 MiB");
+            done += c[1];
+        }
+        assertEquals(size, done);
+        assertEquals(3, chunks.size());
+        try (GgufFile f = GgufFile.open(out)) {
+            MemorySegment data = f.data(f.tensor("big"));
+            assertEquals(size, data.byteSize());
+            for (long i = 0; i < size; i += 4093) {
+                assertEquals(pattern(i), data.get(ValueLayout.JAVA_BYTE, i), "byte " + i);
+            }
+            assertEquals(pattern(size - 1), data.get(ValueLayout.JAVA_BYTE, size - 1));
+        }
+    }
+
+    @Test
+    void aSourceTensorGivesTheSameFileAsItsBytesInASegment(@TempDir Path dir) throws IOException {
+        byte[] bytes = new byte[34 * 6];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = pattern(i);
+        }
+        GgufWriter fromSegment = new GgufWriter().put("k", GgufValue.ofUInt32(1))
+                .addTensor("t", GgmlType.Q8_0, new long[] {64, 3}, bytes);
+        GgufWriter fromSource = new GgufWriter().put("k", GgufValue.ofUInt32(1))
+                .addTensor("t", GgmlType.Q8_0, new long[] {64, 3},
+                        (offset, chunk) -> MemorySegment.copy(bytes, (int) offset, chunk, ValueLayout.JAVA_BYTE, 0,
+                                (int) chunk.byteSize()));
+        assertArrayEquals(fromSegment.toByteArray(), fromSource.toByteArray());
+        assertEquals(fromSegment.byteSize(), fromSource.byteSize());
+        Path a = dir.resolve("a.gguf");
+        Path b = dir.resolve("b.gguf");
+        fromSegment.write(a);
+        fromSource.write(b);
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+    }
+
+    @Test
+    void aFailingSourceLeavesNoFileBehind(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("model.gguf");
+        GgufWriter w = new GgufWriter().addTensor("t", GgmlType.F32, new long[] {8}, (offset, chunk) -> {
+            throw new IllegalStateException("no weights today");
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.write(out));
+        assertEquals("no weights today", e.getMessage());
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    private static byte pattern(long i) {
+        return (byte) (i * 31 + (i >>> 13));
+    }
+
+    @Test
     void rewritesTheFileItsTensorsAreMappedFrom(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("model.gguf");
         byte[] weights = new byte[64];

@@ -1,0 +1,42 @@
+package dev.inferj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code inferj forge} writes a model that {@code inferj generate} runs. */
+class ForgeCommandTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void forgedTinyModelGenerates(@TempDir Path dir) {
+        Path file = dir.resolve("tiny.gguf");
+        assertEquals(0, run("forge", "--shape", "tiny", "--type", "q8_0", "--layers", "1", "--seed", "3", file.toString()),
+                err.toString());
+        assertTrue(Files.isRegularFile(file));
+        assertTrue(err.toString().contains("tiny, 1 layers, Q8_0"), err.toString());
+        assertEquals(0, run("generate", "-m", file.toString(), "-p", "Once upon a time", "-n", "4", "--temp", "0"),
+                err.toString());
+    }
+
+    @Test
+    void anUnknownShapeOrTypeIsAUsageErrorNamingTheChoices(@TempDir Path dir) {
+        assertNotEquals(0, run("forge", "--shape", "llama-70b", "--type", "q4_0", dir.resolve("x.gguf").toString()));
+        assertTrue(err.toString().contains("mistral-7b"), err.toString());
+        err.getBuffer().setLength(0);
+        assertNotEquals(0, run("forge", "--shape", "tiny", "--type", "q4_k", dir.resolve("x.gguf").toString()));
+        assertTrue(err.toString().contains("q8_0"), err.toString());
+    }
+}
