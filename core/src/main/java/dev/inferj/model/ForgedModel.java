@@ -163,10 +163,6 @@ public final class ForgedModel {
         int cols() {
             return (int) dims[0];
         }
-
-        long rows() {
-            return elements() / dims[0];
-        }
     }
 
     private final Shape shape;
