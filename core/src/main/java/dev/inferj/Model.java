@@ -10,6 +10,7 @@ import dev.inferj.model.ModelConfig;
 import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Tokenizer;
 import dev.inferj.tokenizer.Vocabulary;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,6 +29,8 @@ import java.util.List;
  */
 public final class Model implements AutoCloseable {
     private final GgufFile file;
+    /** Owns the tiled copies of the weights; null when they are not tiled. */
+    private final Arena tileArena;
     private final ModelConfig config;
     private final TransformerWeights weights;
     private final Tokenizer tokenizer;
@@ -36,11 +39,12 @@ public final class Model implements AutoCloseable {
     private final String chatTemplateSource;
     private volatile ChatTemplate chatTemplate;
 
-    private Model(GgufFile file, ModelOptions options) {
+    private Model(GgufFile file, Arena tileArena, ModelOptions options) {
         this.file = file;
+        this.tileArena = tileArena;
         this.tokenizer = Tokenizer.of(VocabularyLoader.fromGguf(file));
         this.config = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
-        this.weights = TransformerWeights.fromGguf(file, config);
+        this.weights = TransformerWeights.fromGguf(file, config, tileArena);
         this.sessionContextLength = options.contextLength() > 0
                 ? options.contextLength()
                 : Math.min(config.contextLength(), ModelOptions.DEFAULT_CONTEXT_CAP);
@@ -65,9 +69,13 @@ public final class Model implements AutoCloseable {
      */
     public static Model load(Path path, ModelOptions options) {
         GgufFile file = GgufFile.open(path);
+        Arena tileArena = options.tileWeights() ? Arena.ofShared() : null;
         try {
-            return new Model(file, options);
+            return new Model(file, tileArena, options);
         } catch (RuntimeException | Error e) {
+            if (tileArena != null) {
+                tileArena.close();
+            }
             file.close();
             throw e;
         }
@@ -128,6 +136,9 @@ public final class Model implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        if (tileArena != null) {
+            tileArena.close();
+        }
         file.close();
     }
 }

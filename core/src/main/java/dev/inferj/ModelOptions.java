@@ -5,8 +5,11 @@ package dev.inferj;
  *
  * @param threads       threads for the row-parallel kernels (the caller's thread counts as one)
  * @param contextLength positions each session can hold; 0 means the model's own, capped at {@link #DEFAULT_CONTEXT_CAP}
+ * @param tileWeights   copy Q4_0 and Q8_0 matrices at load into a layout the kernels read several
+ *                      times faster (the same size, in memory the model owns; the file's pages
+ *                      they came from are released); {@code false} computes on the mapped file as it is
  */
-public record ModelOptions(int threads, int contextLength) {
+public record ModelOptions(int threads, int contextLength, boolean tileWeights) {
     /** Sessions hold at most this many positions unless asked for more: the KV cache of a long-context model is large. */
     public static final int DEFAULT_CONTEXT_CAP = 4096;
 
@@ -19,16 +22,20 @@ public record ModelOptions(int threads, int contextLength) {
         }
     }
 
-    /** All processors, the model's context length capped at {@value #DEFAULT_CONTEXT_CAP}. */
+    /** All processors, the model's context length capped at {@value #DEFAULT_CONTEXT_CAP}, tiled weights. */
     public static ModelOptions defaults() {
-        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 0);
+        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 0, true);
     }
 
     public ModelOptions withThreads(int threads) {
-        return new ModelOptions(threads, contextLength);
+        return new ModelOptions(threads, contextLength, tileWeights);
     }
 
     public ModelOptions withContextLength(int contextLength) {
-        return new ModelOptions(threads, contextLength);
+        return new ModelOptions(threads, contextLength, tileWeights);
+    }
+
+    public ModelOptions withTileWeights(boolean tileWeights) {
+        return new ModelOptions(threads, contextLength, tileWeights);
     }
 }

@@ -309,11 +309,13 @@ public final class TransformerForward {
             this.n = n;
             this.out = out;
             this.offset = offset;
-            pool.forRange(weights.rows(), this);
+            pool.forRange(weights.rows() / weights.rowGranularity(), this); // tiles are not split between threads
         }
 
         @Override
-        public void run(int from, int to) {
+        public void run(int fromUnit, int toUnit) {
+            int from = fromUnit * weights.rowGranularity();
+            int to = toUnit * weights.rowGranularity();
             if (n == 1) {
                 k.matVec(weights, inputs[0], out[0], offset, from, to);
             } else {

@@ -6,13 +6,17 @@ import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.kernels.GgmlType;
 import dev.inferj.kernels.Kernels;
+import dev.inferj.kernels.TileLayout;
 import dev.inferj.kernels.WeightMatrix;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The tensors of a decoder-only transformer (Llama, Qwen, Gemma, Mixtral, ...) as views over the mapped file. Matrices stay where they
- * are; only the norm vectors (a few KB each) are copied to float arrays.
+ * The tensors of a decoder-only transformer (Llama, Qwen, Gemma, Mixtral, ...): matrices as views over the mapped file, or
+ * tiled copies of them (see {@link #fromGguf}); the norm vectors (a few KB each) copied to float arrays.
  */
 public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output) {
 
@@ -46,8 +50,13 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         }
     }
 
-    public static TransformerWeights fromGguf(GgufFile f, ModelConfig c) {
-        TensorReader t = new TensorReader(f);
+    /**
+     * Reads the model's tensors from {@code f}. With a {@code tileArena} (shared: tensors are tiled on several threads), Q4_0 and Q8_0 matrices
+     * whose height is a multiple of the tile height are copied into it in {@link TileLayout} (and
+     * the mapped pages they came from released); without one every matrix stays a view of the file.
+     */
+    public static TransformerWeights fromGguf(GgufFile f, ModelConfig c, Arena tileArena) {
+        TensorReader t = new TensorReader(f, tileArena);
         int embd = c.embeddingLength();
         WeightMatrix embedding = t.matrix("token_embd.weight", embd, c.vocabularySize());
         Layer[] layers = new Layer[c.blockCount()];
@@ -109,9 +118,54 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
     /** Looks tensors up by name and checks their shape and type. */
     static final class TensorReader {
         private final GgufFile file;
+        /** The tiled copies of tensors, by name: filled before any matrix is read. */
+        private final Map<String, MemorySegment> tiled = new ConcurrentHashMap<>();
 
-        TensorReader(GgufFile file) {
+        TensorReader(GgufFile file, Arena tileArena) {
             this.file = file;
+            if (tileArena != null) {
+                tileAll(tileArena);
+            }
+        }
+
+        /**
+         * Tiles every Q4_0 and Q8_0 tensor whose rows (all dimensions but the first, taken
+         * together) come in whole tiles, several tensors at once: most of the time goes into
+         * fresh memory being faulted in and zeroed, which one thread does slowly. The file's pages
+         * are released after each tensor; they are not read again.
+         */
+        private void tileAll(Arena arena) {
+            file.tensors().parallelStream().forEach(t -> {
+                long[] dims = t.dims();
+                long rows = 1;
+                for (int i = 1; i < dims.length; i++) {
+                    rows *= dims[i];
+                }
+                if (dims.length < 2 || rows > Integer.MAX_VALUE || dims[0] > Integer.MAX_VALUE
+                        || dims[0] % t.type().blockSize() != 0 || !TileLayout.supports(t.type(), (int) rows)) {
+                    return;
+                }
+                MemorySegment source = file.data(t);
+                WeightMatrix rowMajor = new WeightMatrix(t.name(), t.type(), source, (int) rows, (int) dims[0]);
+                tiled.put(t.name(), TileLayout.repack(rowMajor, arena.allocate(source.byteSize(), 64)).data());
+                if (source.isMapped()) {
+                    source.unload();
+                }
+            });
+        }
+
+        /**
+         * Rows {@code [firstRow, firstRow + rows)} of tensor {@code t} as a matrix: a view of the tiled
+         * copy when there is one and the rows are whole tiles of it, else a view of the file.
+         */
+        private WeightMatrix view(String name, GgufTensorInfo t, long firstRow, int rows, int cols) {
+            long rowBytes = t.type().byteSize(cols);
+            MemorySegment tiles = tiled.get(t.name());
+            if (tiles != null && firstRow % TileLayout.TILE_ROWS == 0 && rows % TileLayout.TILE_ROWS == 0) {
+                return new WeightMatrix(name, t.type(), tiles.asSlice(firstRow * rowBytes, rows * rowBytes), rows, cols,
+                        WeightMatrix.Layout.TILES);
+            }
+            return new WeightMatrix(name, t.type(), file.data(t).asSlice(firstRow * rowBytes, rows * rowBytes), rows, cols);
         }
 
         GgufTensorInfo info(String name, long... dims) {
@@ -138,7 +192,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
 
         WeightMatrix matrix(String name, int cols, int rows) {
             GgufTensorInfo t = info(name, cols, rows);
-            return new WeightMatrix(name, t.type(), file.data(t), rows, cols);
+            return view(name, t, 0, rows, cols);
         }
 
         /** A matrix of {@code cols} columns cut into consecutive blocks of rows, one per entry of {@code rows}. */
@@ -148,13 +202,10 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                 total += r;
             }
             GgufTensorInfo t = info(name, cols, total);
-            MemorySegment all = file.data(t);
-            long rowBytes = t.type().byteSize(cols);
             WeightMatrix[] slices = new WeightMatrix[rows.length];
             long start = 0;
             for (int i = 0; i < rows.length; i++) {
-                slices[i] = new WeightMatrix(name + "[rows " + start + ".." + (start + rows[i]) + ")", t.type(),
-                        all.asSlice(start * rowBytes, rows[i] * rowBytes), rows[i], cols);
+                slices[i] = view(name + "[rows " + start + ".." + (start + rows[i]) + ")", t, start, rows[i], cols);
                 start += rows[i];
             }
             return slices;
@@ -163,11 +214,9 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         /** The {@code count} matrices of {@code rows x cols} stacked in a 3-D tensor. */
         WeightMatrix[] experts(String name, int cols, int rows, int count) {
             GgufTensorInfo t = info(name, cols, rows, count);
-            MemorySegment all = file.data(t);
-            long bytes = all.byteSize() / count;
             WeightMatrix[] matrices = new WeightMatrix[count];
             for (int e = 0; e < count; e++) {
-                matrices[e] = new WeightMatrix(name + "[" + e + "]", t.type(), all.asSlice(e * bytes, bytes), rows, cols);
+                matrices[e] = view(name + "[" + e + "]", t, (long) e * rows, rows, cols);
             }
             return matrices;
         }

@@ -1,7 +1,6 @@
 package dev.inferj.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
@@ -11,7 +10,6 @@ import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,9 +28,21 @@ class SlidingWindowTest {
         try (GgufFile f = GgufFile.open(SharedData.model("llama-dense-f32.gguf"))) {
             GgufWriter.copyOf(f).put("llama.attention.sliding_window", GgufValue.ofUInt32(2)).write(windowed);
         }
-        assertArrayEquals(lastLogits(windowed, A), lastLogits(windowed, B));
+        // equal up to float summation order: the Vector API's float reductions may add lanes in another
+        // order before and after the JIT compiles them
+        float windowedDifference = maxDifference(lastLogits(windowed, A), lastLogits(windowed, B));
+        assertTrue(windowedDifference < 1e-4f, "the first token changed the windowed logits by " + windowedDifference);
         Path plain = SharedData.model("llama-dense-f32.gguf");
-        assertFalse(Arrays.equals(lastLogits(plain, A), lastLogits(plain, B)));
+        float plainDifference = maxDifference(lastLogits(plain, A), lastLogits(plain, B));
+        assertTrue(plainDifference > 1e-2f, "the first token changed the plain logits by only " + plainDifference);
+    }
+
+    private static float maxDifference(float[] a, float[] b) {
+        float max = 0f;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
     }
 
     private static float[] lastLogits(Path file, int[] tokens) {

@@ -4,6 +4,7 @@ import dev.inferj.kernels.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.ScalarKernels;
+import dev.inferj.kernels.TileLayout;
 import dev.inferj.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -33,6 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * that compares across types. The setup refuses to measure when the two disagree.
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar KernelBenchmarks -p type=Q8_0 -p shape=4096x4096}
+ * ({@code -p type=Q4_0/tiles} for the tiled layout the model loader uses for Q4_0 and Q8_0)
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -45,7 +47,8 @@ public class KernelBenchmarks {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    @Param({"Q8_0", "Q4_0", "F16", "F32"})
+    /** A weight type; "/tiles" repacks the matrix into {@link TileLayout} first. */
+    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "F16", "F32"})
     public String type;
 
     /** Rows x columns: a 4096-wide model's attention projection, and its feed-forward up and gate. */
@@ -57,7 +60,12 @@ public class KernelBenchmarks {
     private Arena arena;
     private WeightMatrix weights;
     private PreparedVector x;
+    private PreparedVector[] batch;
     private float[] out;
+    private float[][] batchOut;
+
+    /** Tokens in a prompt-processing batch (matMul). */
+    private static final int BATCH = 32;
 
     /** Weight bytes read by the benchmark thread, reported per second. */
     @State(Scope.Thread)
@@ -81,17 +89,26 @@ public class KernelBenchmarks {
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
-        GgmlType t = GgmlType.valueOf(type);
+        boolean tiled = type.endsWith("/tiles");
+        GgmlType t = GgmlType.valueOf(type.replace("/tiles", ""));
         SplittableRandom rnd = new SplittableRandom(42);
         arena = Arena.ofShared();
         weights = new WeightMatrix(type + " " + shape, t, randomWeights(t, rows, cols, rnd), rows, cols);
-        float[] activation = new float[cols];
-        for (int i = 0; i < cols; i++) {
-            activation[i] = (float) rnd.nextGaussian();
+        if (tiled) {
+            weights = TileLayout.repack(weights, arena.allocate(weights.data().byteSize(), 64));
         }
-        x = new PreparedVector(cols);
-        vector.prepare(activation, 0, cols, t.activationFormat(), x);
+        batch = new PreparedVector[BATCH];
+        for (int b = 0; b < BATCH; b++) {
+            float[] activation = new float[cols];
+            for (int i = 0; i < cols; i++) {
+                activation[i] = (float) rnd.nextGaussian();
+            }
+            batch[b] = new PreparedVector(cols);
+            vector.prepare(activation, 0, cols, t.activationFormat(), batch[b]);
+        }
+        x = batch[0];
         out = new float[rows];
+        batchOut = new float[BATCH][rows];
         checkAgreement();
     }
 
@@ -112,6 +129,14 @@ public class KernelBenchmarks {
         vector.matVec(weights, x, out, 0, 0, weights.rows());
         streamed.weightGigabytes += weights.data().byteSize() * 1e-9;
         return out;
+    }
+
+    /** A prompt-processing product of 32 tokens; the counter counts the weight bytes once per token, as 32 matVecs would. */
+    @Benchmark
+    public float[][] vectorMatMul(Streamed streamed) {
+        vector.matMul(weights, batch, BATCH, batchOut, 0, 0, weights.rows());
+        streamed.weightGigabytes += weights.data().byteSize() * 1e-9 * BATCH;
+        return batchOut;
     }
 
     /**

@@ -13,8 +13,13 @@ public final class PreparedVector {
     /** Q8_K elements per group sum. */
     public static final int Q8_K_GROUP = 16;
 
+    /** The values for F32, F16 and BF16; for Q8_0 the quants as floats (for tiled Q8_0 weights). */
     final float[] values;
     final byte[] quants;
+    /** Q8_0: each quant in both halves of an int, {@code (q & 0xffff) | q << 16} (for tiled Q4_0 weights). */
+    final int[] quantPairs;
+    /** Q8_0: the sum of the quants of each block. */
+    final int[] quantSums;
     final float[] scales;
     /** Q8_1: d * sum(q) of each block, rounded to F16. */
     final float[] blockSums;
@@ -26,9 +31,27 @@ public final class PreparedVector {
     public PreparedVector(int capacity) {
         values = new float[capacity];
         quants = new byte[capacity];
+        quantPairs = new int[capacity];
+        quantSums = new int[(capacity + Q8_BLOCK - 1) / Q8_BLOCK];
         scales = new float[(capacity + Q8_BLOCK - 1) / Q8_BLOCK];
         blockSums = new float[(capacity + Q8_BLOCK - 1) / Q8_BLOCK];
         groupSums = new short[(capacity + Q8_K_GROUP - 1) / Q8_K_GROUP];
+    }
+
+    /** Q8_0: fills the forms of the quants that the tiled kernels read (values, quantPairs, quantSums). */
+    void deriveFromQ8_0Quants() {
+        for (int i = 0; i < length; i++) {
+            int q = quants[i];
+            values[i] = q;
+            quantPairs[i] = (q & 0xffff) | q << 16;
+        }
+        for (int b = 0; b < length / Q8_BLOCK; b++) {
+            int sum = 0;
+            for (int i = 0; i < Q8_BLOCK; i++) {
+                sum += quants[b * Q8_BLOCK + i];
+            }
+            quantSums[b] = sum;
+        }
     }
 
     public int capacity() {

@@ -33,7 +33,10 @@ public class ScalarKernels implements Kernels {
                     out.values[i] = Bf16.toFloat(Bf16.fromFloat(x[offset + i]));
                 }
             }
-            case Q8_0 -> quantizeQ8_0(x, offset, length, out, false);
+            case Q8_0 -> {
+                quantizeQ8_0(x, offset, length, out, false);
+                out.deriveFromQ8_0Quants();
+            }
             case Q8_1 -> quantizeQ8_0(x, offset, length, out, true);
             case Q8_K -> quantizeQ8_K(x, offset, length, out);
         }
@@ -136,7 +139,7 @@ public class ScalarKernels implements Kernels {
     /** Row {@code r} of {@code w} dotted with a prepared activation. */
     protected float dotRow(WeightMatrix w, int r, PreparedVector x) {
         MemorySegment m = w.data();
-        long base = w.rowOffset(r);
+        long base = w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(r) : -1; // tiled: see scaleAt, quantAt
         int n = w.cols();
         switch (w.type()) {
             case F32 -> {
@@ -159,11 +162,10 @@ public class ScalarKernels implements Kernels {
             case Q8_0 -> {
                 float sum = 0f;
                 for (int b = 0; b < n / 32; b++) {
-                    long blk = base + 34L * b;
-                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk));
+                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, scaleAt(w, r, b)));
                     int sumi = 0;
                     for (int i = 0; i < 32; i++) {
-                        sumi += m.get(BYTE, blk + 2 + i) * x.quants[b * 32 + i];
+                        sumi += m.get(BYTE, quantAt(w, r, b, i)) * x.quants[b * 32 + i];
                     }
                     sum += sumi * (d * x.scales[b]);
                 }
@@ -172,11 +174,10 @@ public class ScalarKernels implements Kernels {
             case Q4_0 -> {
                 float sum = 0f;
                 for (int b = 0; b < n / 32; b++) {
-                    long blk = base + 18L * b;
-                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk));
+                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, scaleAt(w, r, b)));
                     int sumi = 0;
                     for (int i = 0; i < 16; i++) {
-                        int packed = m.get(BYTE, blk + 2 + i) & 0xFF;
+                        int packed = m.get(BYTE, quantAt(w, r, b, i)) & 0xFF;
                         sumi += ((packed & 0x0F) - 8) * x.quants[b * 32 + i]
                                 + ((packed >>> 4) - 8) * x.quants[b * 32 + i + 16];
                     }
@@ -215,7 +216,7 @@ public class ScalarKernels implements Kernels {
     @Override
     public void dequantizeRow(WeightMatrix w, int row, float[] out, int offset) {
         MemorySegment m = w.data();
-        long base = w.rowOffset(row);
+        long base = w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(row) : -1; // tiled: see scaleAt, quantAt
         int n = w.cols();
         switch (w.type()) {
             case F32 -> {
@@ -235,19 +236,17 @@ public class ScalarKernels implements Kernels {
             }
             case Q8_0 -> {
                 for (int b = 0; b < n / 32; b++) {
-                    long blk = base + 34L * b;
-                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk));
+                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, scaleAt(w, row, b)));
                     for (int i = 0; i < 32; i++) {
-                        out[offset + b * 32 + i] = m.get(BYTE, blk + 2 + i) * d;
+                        out[offset + b * 32 + i] = m.get(BYTE, quantAt(w, row, b, i)) * d;
                     }
                 }
             }
             case Q4_0 -> {
                 for (int b = 0; b < n / 32; b++) {
-                    long blk = base + 18L * b;
-                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk));
+                    float d = Float.float16ToFloat(m.get(F16_LAYOUT, scaleAt(w, row, b)));
                     for (int i = 0; i < 16; i++) {
-                        int packed = m.get(BYTE, blk + 2 + i) & 0xFF;
+                        int packed = m.get(BYTE, quantAt(w, row, b, i)) & 0xFF;
                         out[offset + b * 32 + i] = ((packed & 0x0F) - 8) * d;
                         out[offset + b * 32 + i + 16] = ((packed >>> 4) - 8) * d;
                     }
@@ -263,6 +262,18 @@ public class ScalarKernels implements Kernels {
             case Q6_K -> KQuantBlocks.dequantizeQ6_K(m, base, out, offset, n / w.type().blockSize());
             default -> throw new UnsupportedOperationException("no kernels for " + w.type() + " weights (" + w.name() + ")");
         }
+    }
+
+    /** Offset of the F16 scale of block {@code b} of row {@code r} (Q8_0, Q4_0), in either layout. */
+    private static long scaleAt(WeightMatrix w, int r, int b) {
+        return w.layout() == WeightMatrix.Layout.TILES
+                ? TileLayout.scaleOffset(w, r, b)
+                : w.rowOffset(r) + (long) w.type().bytesPerBlock() * b;
+    }
+
+    /** Offset of quant byte {@code j} of block {@code b} of row {@code r} (Q8_0, Q4_0), in either layout. */
+    private static long quantAt(WeightMatrix w, int r, int b, int j) {
+        return w.layout() == WeightMatrix.Layout.TILES ? TileLayout.quantOffset(w, r, b, j) : scaleAt(w, r, b) + 2 + j;
     }
 
     @Override

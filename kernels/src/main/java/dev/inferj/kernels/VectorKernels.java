@@ -65,6 +65,16 @@ final class VectorKernels extends ScalarKernels {
     private static final VectorSpecies<Float> QF = species(float.class, Math.min(BITS, 512));
     private static final VectorSpecies<Byte> QB = species(byte.class, Math.max(64, QF.length() * 8));
 
+    /**
+     * Tiled weights ({@link TileLayout}): a lane is a row. Q4_0 takes {@code TS.length()} rows a
+     * pass in 16-bit lanes and broadcasts each activation quant from an int holding it twice
+     * ({@code TI}); Q8_0 takes {@code 2 * F.length()} rows a pass, their quants loaded as bytes
+     * ({@code TQ8}) and widened to floats.
+     */
+    private static final VectorSpecies<Short> TS = species(short.class, BITS);
+    private static final VectorSpecies<Integer> TI = I;
+    private static final VectorSpecies<Byte> TQ8 = species(byte.class, BITS / 2);
+
     /** Adding and then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, ties to even. */
     private static final float ROUND_MAGIC = 12582912f;
 
@@ -153,6 +163,7 @@ final class VectorKernels extends ScalarKernels {
                 out.length = length;
                 out.format = format;
                 quantizeQ8_0(x, offset, length, out);
+                out.deriveFromQ8_0Quants();
             }
             default -> super.prepare(x, offset, length, format, out);
         }
@@ -189,6 +200,10 @@ final class VectorKernels extends ScalarKernels {
 
     @Override
     public void matVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow) {
+        if (w.layout() == WeightMatrix.Layout.TILES) {
+            tiledMatVec(w, x, out, outOffset, fromRow, toRow);
+            return;
+        }
         MemorySegment m = w.data();
         long rowBytes = w.rowBytes();
         int n = w.cols();
@@ -224,6 +239,9 @@ final class VectorKernels extends ScalarKernels {
 
     @Override
     protected float dotRow(WeightMatrix w, int r, PreparedVector x) {
+        if (w.layout() == WeightMatrix.Layout.TILES) {
+            return super.dotRow(w, r, x);
+        }
         MemorySegment m = w.data();
         long base = w.rowOffset(r);
         int n = w.cols();
@@ -431,6 +449,321 @@ final class VectorKernels extends ScalarKernels {
             sum += sumi * (Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b]);
         }
         return sum;
+    }
+
+
+    // ---------------------------------------------------------------- tiled Q4_0 and Q8_0
+
+    private static void tiledMatVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow) {
+        int blocks = w.cols() / Q8;
+        long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
+        for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
+            long tile = (row / TileLayout.TILE_ROWS) * tileBytes;
+            if (w.type() == GgmlType.Q4_0) {
+                tileQ4_0(w.data(), tile, x.quantPairs, x.quantSums, x.scales, blocks, out, outOffset + row);
+            } else {
+                tileQ8_0(w.data(), tile, x.values, x.scales, blocks, out, outOffset + row);
+            }
+        }
+    }
+
+    @Override
+    public void matMul(WeightMatrix w, PreparedVector[] x, int count, float[][] out, int outOffset, int fromRow, int toRow) {
+        if (w.layout() != WeightMatrix.Layout.TILES) {
+            super.matMul(w, x, count, out, outOffset, fromRow, toRow);
+            return;
+        }
+        int blocks = w.cols() / Q8;
+        long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
+        for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
+            long tile = (row / TileLayout.TILE_ROWS) * tileBytes;
+            // four tokens a pass; a short last group repeats its last token (same result written twice)
+            for (int t = 0; t < count; t += 4) {
+                PreparedVector x0 = x[t];
+                PreparedVector x1 = x[Math.min(t + 1, count - 1)];
+                PreparedVector x2 = x[Math.min(t + 2, count - 1)];
+                PreparedVector x3 = x[Math.min(t + 3, count - 1)];
+                float[] o0 = out[t];
+                float[] o1 = out[Math.min(t + 1, count - 1)];
+                float[] o2 = out[Math.min(t + 2, count - 1)];
+                float[] o3 = out[Math.min(t + 3, count - 1)];
+                if (w.type() == GgmlType.Q4_0) {
+                    tileQ4_0x4(w.data(), tile, x0, x1, x2, x3, blocks, o0, o1, o2, o3, outOffset + row);
+                } else {
+                    tileQ8_0x4(w.data(), tile, x0, x1, x2, x3, blocks, o0, o1, o2, o3, outOffset + row);
+                }
+            }
+        }
+    }
+
+    /**
+     * One tile of Q4_0 weights times a Q8_0 activation, {@code TS.length()} rows a pass. Each
+     * 16-bit lane holds a row's four nibbles of elements j, j + 16, j + 1, j + 17; the products
+     * with the unsigned nibbles are summed modulo 2^16 and 8 * (sum of the block's quants) is
+     * subtracted at the end, which leaves sum((q - 8) * a) exactly: its magnitude is at most
+     * 32 * 8 * 127 < 2^15. Then, as the scalar loop does, sum += sumi * (d * xd): identical bits.
+     */
+    private static void tileQ4_0(MemorySegment m, long tile, int[] pairs, int[] quantSums, float[] xd, int blocks,
+            float[] out, int outAt) {
+        for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                long blk = tile + 18L * TileLayout.TILE_ROWS * b;
+                int xa = b * Q8;
+                ShortVector sum = ShortVector.zero(TS);
+                for (int j = 0; j < Q8 / 2; j += 2) {
+                    ShortVector v = ShortVector.fromMemorySegment(TS, m,
+                            blk + TileLayout.SCALE_BYTES + 2L * TileLayout.TILE_ROWS * (j >> 1) + 2L * c, LE);
+                    sum = sum.add(v.and((short) 0x0F)
+                                    .mul(IntVector.broadcast(TI, pairs[xa + j]).reinterpretAsShorts()))
+                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F)
+                                    .mul(IntVector.broadcast(TI, pairs[xa + j + 16]).reinterpretAsShorts()))
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F)
+                                    .mul(IntVector.broadcast(TI, pairs[xa + j + 1]).reinterpretAsShorts()))
+                            .add(v.lanewise(VectorOperators.LSHR, 12)
+                                    .mul(IntVector.broadcast(TI, pairs[xa + j + 17]).reinterpretAsShorts()));
+                }
+                sum = sum.sub((short) (8 * quantSums[b]));
+                // the rows' F16 scales, converted as in dotF16
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + F.length()), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector abs0 = h0.and(0x7fff);
+                IntVector abs1 = h1.and(0x7fff);
+                IntVector shifted0 = abs0.lanewise(VectorOperators.LSHL, 13);
+                IntVector shifted1 = abs1.lanewise(VectorOperators.LSHL, 13);
+                FloatVector d0 = shifted0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted0.or(0x7f800000), abs0.compare(VectorOperators.GE, 0x7c00))
+                        .or(h0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector d1 = shifted1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted1.or(0x7f800000), abs1.compare(VectorOperators.GE, 0x7c00))
+                        .or(h1.and(0x80000000)).reinterpretAsFloats();
+                FloatVector s0 = (FloatVector) sum.convertShape(VectorOperators.S2F, F, 0);
+                FloatVector s1 = (FloatVector) sum.convertShape(VectorOperators.S2F, F, 1);
+                acc0 = acc0.add(s0.mul(d0.mul(xd[b])));
+                acc1 = acc1.add(s1.mul(d1.mul(xd[b])));
+            }
+            acc0.intoArray(out, outAt + c);
+            acc1.intoArray(out, outAt + c + F.length());
+        }
+    }
+
+    /**
+     * One tile of Q8_0 weights times a Q8_0 activation, {@code 2 * F.length()} rows a pass: the
+     * rows' quants of one element widened to floats and multiplied by the activation quant
+     * (products and block sums are integers below 2^24, so exact), then, as the scalar loop,
+     * sum += sumi * (d * xd): identical bits.
+     */
+    private static void tileQ8_0(MemorySegment m, long tile, float[] quants, float[] xd, int blocks,
+            float[] out, int outAt) {
+        for (int c = 0; c < TileLayout.TILE_ROWS; c += 2 * F.length()) {
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                long blk = tile + 34L * TileLayout.TILE_ROWS * b;
+                int xa = b * Q8;
+                FloatVector sum0 = FloatVector.zero(F);
+                FloatVector sum1 = FloatVector.zero(F);
+                for (int e = 0; e < Q8; e++) {
+                    ByteVector q = ByteVector.fromMemorySegment(TQ8, m,
+                            blk + TileLayout.SCALE_BYTES + (long) TileLayout.TILE_ROWS * e + c, LE);
+                    FloatVector a = FloatVector.broadcast(F, quants[xa + e]);
+                    sum0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).fma(a, sum0);
+                    sum1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 1)).fma(a, sum1);
+                }
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + F.length()), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector abs0 = h0.and(0x7fff);
+                IntVector abs1 = h1.and(0x7fff);
+                IntVector shifted0 = abs0.lanewise(VectorOperators.LSHL, 13);
+                IntVector shifted1 = abs1.lanewise(VectorOperators.LSHL, 13);
+                FloatVector d0 = shifted0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted0.or(0x7f800000), abs0.compare(VectorOperators.GE, 0x7c00))
+                        .or(h0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector d1 = shifted1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted1.or(0x7f800000), abs1.compare(VectorOperators.GE, 0x7c00))
+                        .or(h1.and(0x80000000)).reinterpretAsFloats();
+                acc0 = acc0.add(sum0.mul(d0.mul(xd[b])));
+                acc1 = acc1.add(sum1.mul(d1.mul(xd[b])));
+            }
+            acc0.intoArray(out, outAt + c);
+            acc1.intoArray(out, outAt + c + F.length());
+        }
+    }
+
+    /**
+     * {@link #tileQ4_0} for four activations at once: the weights are loaded and unpacked once
+     * for the four (prompt processing). Written out rather than shared: see {@link #dotQ8_0}.
+     */
+    private static void tileQ4_0x4(MemorySegment m, long tile, PreparedVector x0, PreparedVector x1,
+            PreparedVector x2, PreparedVector x3, int blocks, float[] o0, float[] o1, float[] o2, float[] o3, int outAt) {
+        int[] p0 = x0.quantPairs;
+        int[] p1 = x1.quantPairs;
+        int[] p2 = x2.quantPairs;
+        int[] p3 = x3.quantPairs;
+        for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
+            FloatVector acc00 = FloatVector.zero(F);
+            FloatVector acc01 = FloatVector.zero(F);
+            FloatVector acc10 = FloatVector.zero(F);
+            FloatVector acc11 = FloatVector.zero(F);
+            FloatVector acc20 = FloatVector.zero(F);
+            FloatVector acc21 = FloatVector.zero(F);
+            FloatVector acc30 = FloatVector.zero(F);
+            FloatVector acc31 = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                long blk = tile + 18L * TileLayout.TILE_ROWS * b;
+                int xa = b * Q8;
+                ShortVector sum0 = ShortVector.zero(TS);
+                ShortVector sum1 = ShortVector.zero(TS);
+                ShortVector sum2 = ShortVector.zero(TS);
+                ShortVector sum3 = ShortVector.zero(TS);
+                for (int j = 0; j < Q8 / 2; j += 2) {
+                    ShortVector v = ShortVector.fromMemorySegment(TS, m,
+                            blk + TileLayout.SCALE_BYTES + 2L * TileLayout.TILE_ROWS * (j >> 1) + 2L * c, LE);
+                    ShortVector n0 = v.and((short) 0x0F);
+                    ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+                    ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
+                    ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
+                    int i0 = xa + j;
+                    int i1 = xa + j + 16;
+                    int i2 = xa + j + 1;
+                    int i3 = xa + j + 17;
+                    sum0 = sum0.add(n0.mul(IntVector.broadcast(TI, p0[i0]).reinterpretAsShorts()))
+                            .add(n1.mul(IntVector.broadcast(TI, p0[i1]).reinterpretAsShorts()))
+                            .add(n2.mul(IntVector.broadcast(TI, p0[i2]).reinterpretAsShorts()))
+                            .add(n3.mul(IntVector.broadcast(TI, p0[i3]).reinterpretAsShorts()));
+                    sum1 = sum1.add(n0.mul(IntVector.broadcast(TI, p1[i0]).reinterpretAsShorts()))
+                            .add(n1.mul(IntVector.broadcast(TI, p1[i1]).reinterpretAsShorts()))
+                            .add(n2.mul(IntVector.broadcast(TI, p1[i2]).reinterpretAsShorts()))
+                            .add(n3.mul(IntVector.broadcast(TI, p1[i3]).reinterpretAsShorts()));
+                    sum2 = sum2.add(n0.mul(IntVector.broadcast(TI, p2[i0]).reinterpretAsShorts()))
+                            .add(n1.mul(IntVector.broadcast(TI, p2[i1]).reinterpretAsShorts()))
+                            .add(n2.mul(IntVector.broadcast(TI, p2[i2]).reinterpretAsShorts()))
+                            .add(n3.mul(IntVector.broadcast(TI, p2[i3]).reinterpretAsShorts()));
+                    sum3 = sum3.add(n0.mul(IntVector.broadcast(TI, p3[i0]).reinterpretAsShorts()))
+                            .add(n1.mul(IntVector.broadcast(TI, p3[i1]).reinterpretAsShorts()))
+                            .add(n2.mul(IntVector.broadcast(TI, p3[i2]).reinterpretAsShorts()))
+                            .add(n3.mul(IntVector.broadcast(TI, p3[i3]).reinterpretAsShorts()));
+                }
+                sum0 = sum0.sub((short) (8 * x0.quantSums[b]));
+                sum1 = sum1.sub((short) (8 * x1.quantSums[b]));
+                sum2 = sum2.sub((short) (8 * x2.quantSums[b]));
+                sum3 = sum3.sub((short) (8 * x3.quantSums[b]));
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + F.length()), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector abs0 = h0.and(0x7fff);
+                IntVector abs1 = h1.and(0x7fff);
+                IntVector shifted0 = abs0.lanewise(VectorOperators.LSHL, 13);
+                IntVector shifted1 = abs1.lanewise(VectorOperators.LSHL, 13);
+                FloatVector d0 = shifted0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted0.or(0x7f800000), abs0.compare(VectorOperators.GE, 0x7c00))
+                        .or(h0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector d1 = shifted1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted1.or(0x7f800000), abs1.compare(VectorOperators.GE, 0x7c00))
+                        .or(h1.and(0x80000000)).reinterpretAsFloats();
+                acc00 = acc00.add(((FloatVector) sum0.convertShape(VectorOperators.S2F, F, 0)).mul(d0.mul(x0.scales[b])));
+                acc01 = acc01.add(((FloatVector) sum0.convertShape(VectorOperators.S2F, F, 1)).mul(d1.mul(x0.scales[b])));
+                acc10 = acc10.add(((FloatVector) sum1.convertShape(VectorOperators.S2F, F, 0)).mul(d0.mul(x1.scales[b])));
+                acc11 = acc11.add(((FloatVector) sum1.convertShape(VectorOperators.S2F, F, 1)).mul(d1.mul(x1.scales[b])));
+                acc20 = acc20.add(((FloatVector) sum2.convertShape(VectorOperators.S2F, F, 0)).mul(d0.mul(x2.scales[b])));
+                acc21 = acc21.add(((FloatVector) sum2.convertShape(VectorOperators.S2F, F, 1)).mul(d1.mul(x2.scales[b])));
+                acc30 = acc30.add(((FloatVector) sum3.convertShape(VectorOperators.S2F, F, 0)).mul(d0.mul(x3.scales[b])));
+                acc31 = acc31.add(((FloatVector) sum3.convertShape(VectorOperators.S2F, F, 1)).mul(d1.mul(x3.scales[b])));
+            }
+            acc00.intoArray(o0, outAt + c);
+            acc01.intoArray(o0, outAt + c + F.length());
+            acc10.intoArray(o1, outAt + c);
+            acc11.intoArray(o1, outAt + c + F.length());
+            acc20.intoArray(o2, outAt + c);
+            acc21.intoArray(o2, outAt + c + F.length());
+            acc30.intoArray(o3, outAt + c);
+            acc31.intoArray(o3, outAt + c + F.length());
+        }
+    }
+
+    /** {@link #tileQ8_0} for four activations at once, as {@link #tileQ4_0x4}. */
+    private static void tileQ8_0x4(MemorySegment m, long tile, PreparedVector x0, PreparedVector x1,
+            PreparedVector x2, PreparedVector x3, int blocks, float[] o0, float[] o1, float[] o2, float[] o3, int outAt) {
+        float[] q0 = x0.values;
+        float[] q1 = x1.values;
+        float[] q2 = x2.values;
+        float[] q3 = x3.values;
+        for (int c = 0; c < TileLayout.TILE_ROWS; c += 2 * F.length()) {
+            FloatVector acc00 = FloatVector.zero(F);
+            FloatVector acc01 = FloatVector.zero(F);
+            FloatVector acc10 = FloatVector.zero(F);
+            FloatVector acc11 = FloatVector.zero(F);
+            FloatVector acc20 = FloatVector.zero(F);
+            FloatVector acc21 = FloatVector.zero(F);
+            FloatVector acc30 = FloatVector.zero(F);
+            FloatVector acc31 = FloatVector.zero(F);
+            for (int b = 0; b < blocks; b++) {
+                long blk = tile + 34L * TileLayout.TILE_ROWS * b;
+                int xa = b * Q8;
+                FloatVector sum00 = FloatVector.zero(F);
+                FloatVector sum01 = FloatVector.zero(F);
+                FloatVector sum10 = FloatVector.zero(F);
+                FloatVector sum11 = FloatVector.zero(F);
+                FloatVector sum20 = FloatVector.zero(F);
+                FloatVector sum21 = FloatVector.zero(F);
+                FloatVector sum30 = FloatVector.zero(F);
+                FloatVector sum31 = FloatVector.zero(F);
+                for (int e = 0; e < Q8; e++) {
+                    ByteVector q = ByteVector.fromMemorySegment(TQ8, m,
+                            blk + TileLayout.SCALE_BYTES + (long) TileLayout.TILE_ROWS * e + c, LE);
+                    FloatVector w0 = (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector w1 = (FloatVector) q.convertShape(VectorOperators.B2F, F, 1);
+                    FloatVector a0 = FloatVector.broadcast(F, q0[xa + e]);
+                    FloatVector a1 = FloatVector.broadcast(F, q1[xa + e]);
+                    FloatVector a2 = FloatVector.broadcast(F, q2[xa + e]);
+                    FloatVector a3 = FloatVector.broadcast(F, q3[xa + e]);
+                    sum00 = w0.fma(a0, sum00);
+                    sum01 = w1.fma(a0, sum01);
+                    sum10 = w0.fma(a1, sum10);
+                    sum11 = w1.fma(a1, sum11);
+                    sum20 = w0.fma(a2, sum20);
+                    sum21 = w1.fma(a2, sum21);
+                    sum30 = w0.fma(a3, sum30);
+                    sum31 = w1.fma(a3, sum31);
+                }
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + F.length()), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector abs0 = h0.and(0x7fff);
+                IntVector abs1 = h1.and(0x7fff);
+                IntVector shifted0 = abs0.lanewise(VectorOperators.LSHL, 13);
+                IntVector shifted1 = abs1.lanewise(VectorOperators.LSHL, 13);
+                FloatVector d0 = shifted0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted0.or(0x7f800000), abs0.compare(VectorOperators.GE, 0x7c00))
+                        .or(h0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector d1 = shifted1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted1.or(0x7f800000), abs1.compare(VectorOperators.GE, 0x7c00))
+                        .or(h1.and(0x80000000)).reinterpretAsFloats();
+                acc00 = acc00.add(sum00.mul(d0.mul(x0.scales[b])));
+                acc01 = acc01.add(sum01.mul(d1.mul(x0.scales[b])));
+                acc10 = acc10.add(sum10.mul(d0.mul(x1.scales[b])));
+                acc11 = acc11.add(sum11.mul(d1.mul(x1.scales[b])));
+                acc20 = acc20.add(sum20.mul(d0.mul(x2.scales[b])));
+                acc21 = acc21.add(sum21.mul(d1.mul(x2.scales[b])));
+                acc30 = acc30.add(sum30.mul(d0.mul(x3.scales[b])));
+                acc31 = acc31.add(sum31.mul(d1.mul(x3.scales[b])));
+            }
+            acc00.intoArray(o0, outAt + c);
+            acc01.intoArray(o0, outAt + c + F.length());
+            acc10.intoArray(o1, outAt + c);
+            acc11.intoArray(o1, outAt + c + F.length());
+            acc20.intoArray(o2, outAt + c);
+            acc21.intoArray(o2, outAt + c + F.length());
+            acc30.intoArray(o3, outAt + c);
+            acc31.intoArray(o3, outAt + c + F.length());
+        }
     }
 
     // ---------------------------------------------------------------- float vectors

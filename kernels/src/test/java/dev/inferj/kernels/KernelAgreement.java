@@ -25,6 +25,9 @@ import java.util.function.Supplier;
  *     {@code sqrt(n) * 2^-24 * sum|a_i*b_i|} of the exact sum for inputs with random rounding
  *     errors (the probabilistic bound of Higham and Mary), so 8 leaves a wide margin while a
  *     single dropped or doubled term of average size in 4096 still shows.
+ * <li>tiled Q8_0 and Q4_0 matrices ({@link TileLayout}): identical bits to the same matrix
+ *     row-major, for matVec and matMul and in both implementations: the tiled kernels sum each
+ *     block in integers and add the scaled block sums in the scalar loop's order.
  * <li>rmsNorm and swiGlu: {@code 1e-6 * |reference|} (plus the smallest normal float): rmsNorm
  *     sums its squares in double in another order, which can move the float mean by an ulp;
  *     swiGlu's vector exp is within an ulp or two of {@code (float) Math.exp}.
@@ -236,6 +239,56 @@ final class KernelAgreement {
         }
     }
 
+    /**
+     * A random row-major matrix tiled: rows dequantize to the same floats, and the candidate's and
+     * the reference's matVec (over a random range of whole tiles) and matMul (a batch of one to
+     * nine) on the tiled matrix give exactly the reference's matVec on the row-major one.
+     */
+    void tiled(GgmlType type, int tiles, int cols, Values kind, long seed) {
+        Random rnd = new Random(seed);
+        int rows = tiles * TileLayout.TILE_ROWS;
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix w = weights(arena, type, rows, cols, rnd);
+            WeightMatrix t = TileLayout.repack(w, arena.allocate(w.data().byteSize(), 64));
+            String where = "tiled " + type + " " + rows + "x" + cols + " " + kind + " seed=" + seed;
+            float[] expectedRow = new float[cols];
+            float[] actualRow = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                reference.dequantizeRow(w, r, expectedRow, 0);
+                reference.dequantizeRow(t, r, actualRow, 0);
+                checkSameBits(where + " dequantizeRow " + r, expectedRow, actualRow);
+            }
+            int count = 1 + rnd.nextInt(9);
+            PreparedVector[] x = new PreparedVector[count];
+            float[][] expected = new float[count][rows + 1];
+            float[][] actual = new float[count][rows + 1];
+            float[][] scalarTiled = new float[count][rows + 1];
+            for (int b = 0; b < count; b++) {
+                x[b] = new PreparedVector(cols + rnd.nextInt(40));
+                candidate.prepare(values(rnd, kind, cols), 0, cols, type.activationFormat(), x[b]);
+                reference.matVec(w, x[b], expected[b], 1, 0, rows);
+            }
+            int from = TileLayout.TILE_ROWS * rnd.nextInt(tiles);
+            int to = from + TileLayout.TILE_ROWS * (1 + rnd.nextInt((rows - from) / TileLayout.TILE_ROWS));
+            float[] single = new float[rows + 1];
+            candidate.matVec(t, x[0], single, 1, from, to);
+            reference.matVec(t, x[0], scalarTiled[0], 1, from, to);
+            candidate.matMul(t, x, count, actual, 1, from, to);
+            for (int r = from; r < to; r++) {
+                check(sameBits(expected[0][1 + r], single[1 + r]),
+                        where + " matVec row " + r + ": " + single[1 + r] + ", row-major " + expected[0][1 + r]);
+                check(sameBits(expected[0][1 + r], scalarTiled[0][1 + r]),
+                        where + " scalar matVec row " + r + ": " + scalarTiled[0][1 + r] + ", row-major " + expected[0][1 + r]);
+                for (int b = 0; b < count; b++) {
+                    check(sameBits(expected[b][1 + r], actual[b][1 + r]), where + " matMul token " + b + " of "
+                            + count + " row " + r + ": " + actual[b][1 + r] + ", row-major " + expected[b][1 + r]);
+                }
+            }
+            check(from == 0 || single[from] == 0f, where + ": matVec wrote before its range");
+            check(to == rows || single[1 + to] == 0f, where + ": matVec wrote after its range");
+        }
+    }
+
     /** The prepared activation as the floats it stands for. */
     private static float[] activationValues(PreparedVector px, int n) {
         if (px.format() != ActivationFormat.Q8_0) {
@@ -429,7 +482,8 @@ final class KernelAgreement {
                 for (int n : blocked) {
                     for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) {
                         agree.matVec(t, 1 + n % 7, n, kind, seed++);
-                        cases++;
+                        agree.tiled(t, 1 + n % 3, n, kind, seed++);
+                        cases += 2;
                     }
                 }
             }

@@ -34,6 +34,13 @@ class VectorKernelsPropertiesTest {
         agree.matVec(type, rows, cols, values, seed);
     }
 
+    @Property(tries = 200)
+    void tiledProductsGiveIdenticalBits(@ForAll("quantizedTypes") GgmlType type,
+            @ForAll @IntRange(min = 1, max = 3) int tiles, @ForAll("blockedLengths") int cols,
+            @ForAll Values values, @ForAll long seed) {
+        agree.tiled(type, tiles, cols, values, seed);
+    }
+
     @Property(tries = 300)
     void floatMatVecAgreesWithScalar(@ForAll("floatTypes") GgmlType type,
             @ForAll @IntRange(min = 1, max = 8) int rows, @ForAll("lengths") int cols,

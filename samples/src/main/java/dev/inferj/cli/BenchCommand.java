@@ -60,6 +60,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "md", description = "md (a markdown table) or json (default ${DEFAULT-VALUE}).")
     String output;
 
+    @Option(names = "--no-tiles", description = "Compute on the Q4_0 and Q8_0 weights as the file lays them out (default: tile them at load).")
+    boolean noTiles;
+
     @Option(names = "--no-warmup", description = "Skip the warm-up run of each test.")
     boolean noWarmup;
 
@@ -102,8 +105,13 @@ final class BenchCommand implements Callable<Integer> {
         String kernels = null;
         boolean markdown = output.equals("md");
         for (int t : threadCounts) {
-            ModelOptions options = ModelOptions.defaults().withThreads(t).withContextLength(Math.max(prompt, generate) + 1);
+            ModelOptions options = ModelOptions.defaults().withThreads(t).withContextLength(Math.max(prompt, generate) + 1)
+                    .withTileWeights(!noTiles);
+            long loadStart = System.nanoTime();
             try (Model m = Model.load(model, options)) {
+                if (progress) {
+                    log("%d threads: loaded in %.2f s", t, (System.nanoTime() - loadStart) * 1e-9);
+                }
                 if (kernels == null) {
                     kernels = m.kernels();
                     if (markdown) {

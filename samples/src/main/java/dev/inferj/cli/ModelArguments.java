@@ -16,8 +16,12 @@ final class ModelArguments {
     @Option(names = {"-c", "--ctx-size"}, defaultValue = "0", description = "Context length (default: the model's, at most 4096).")
     int contextLength;
 
+    @Option(names = "--no-tiles", description = "Compute on the Q4_0 and Q8_0 weights as the file lays them out: "
+            + "a faster load, slower products (default: tile them at load).")
+    boolean noTiles;
+
     ModelOptions options() {
-        ModelOptions options = ModelOptions.defaults().withContextLength(contextLength);
+        ModelOptions options = ModelOptions.defaults().withContextLength(contextLength).withTileWeights(!noTiles);
         return threads == null ? options : options.withThreads(threads);
     }
 

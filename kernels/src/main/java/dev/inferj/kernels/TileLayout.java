@@ -1,0 +1,109 @@
+package dev.inferj.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.stream.IntStream;
+
+/**
+ * A load-time layout for Q4_0 and Q8_0 matrices that lets the vector kernels work on many rows
+ * at once: rows are taken in tiles of {@link #TILE_ROWS}, and a tile is stored block by block.
+ * The tile-block of tile {@code t} and block {@code b} holds the same bytes as the 32 row blocks
+ * it replaces, so a tiled matrix is exactly as large as the file's:
+ * <ul>
+ * <li>the 32 F16 scales, row by row (64 bytes);
+ * <li>Q8_0: for each element {@code e} of the block, the 32 rows' quants of {@code e} (32 groups of 32 bytes);
+ * <li>Q4_0: for each pair of packed bytes {@code j, j + 1} ({@code j} even), the 32 rows' two bytes
+ *     side by side (8 groups of 64 bytes), so a row's four nibbles of elements {@code j, j + 16,
+ *     j + 1, j + 17} sit in one 16-bit lane.
+ * </ul>
+ * A vector lane then stands for a row: one vector load brings the same element of 16 or 32 rows,
+ * the activation element multiplies all of them, and each row's block sum is scaled by its own
+ * block scale in one vector operation instead of one per row.
+ */
+public final class TileLayout {
+
+    /** Rows per tile. */
+    public static final int TILE_ROWS = 32;
+    /** Bytes of the scales at the start of a tile-block. */
+    static final int SCALE_BYTES = 2 * TILE_ROWS;
+
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    /** Tiles repacked by one task: enough to amortize its buffers, few enough to spread over the cores. */
+    private static final int TILES_PER_TASK = 16;
+
+    private TileLayout() {
+    }
+
+    /** Whether matrices of this type and height can be tiled. */
+    public static boolean supports(GgmlType type, int rows) {
+        return (type == GgmlType.Q4_0 || type == GgmlType.Q8_0) && rows % TILE_ROWS == 0;
+    }
+
+    /**
+     * Writes {@code w} (row-major) tiled into {@code dst}, which must be as large as
+     * {@code w.data()}, and returns the tiled matrix over {@code dst}. Runs on the common
+     * fork-join pool.
+     */
+    public static WeightMatrix repack(WeightMatrix w, MemorySegment dst) {
+        if (w.layout() != WeightMatrix.Layout.ROWS || !supports(w.type(), w.rows())) {
+            throw new IllegalArgumentException(w.name() + ": " + w.type() + " " + w.layout() + " with "
+                    + w.rows() + " rows cannot be tiled");
+        }
+        if (dst.byteSize() != w.data().byteSize()) {
+            throw new IllegalArgumentException(w.name() + ": " + dst.byteSize() + " bytes to tile into, "
+                    + w.data().byteSize() + " needed");
+        }
+        int tiles = w.rows() / TILE_ROWS;
+        long tileBytes = w.rowBytes() * TILE_ROWS;
+        if (tileBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(w.name() + ": rows of " + w.cols() + " elements are too long to tile");
+        }
+        int tasks = (tiles + TILES_PER_TASK - 1) / TILES_PER_TASK;
+        IntStream.range(0, tasks).parallel().forEach(task -> {
+            byte[] in = new byte[(int) tileBytes];
+            byte[] out = new byte[(int) tileBytes];
+            for (int t = task * TILES_PER_TASK; t < Math.min(tiles, (task + 1) * TILES_PER_TASK); t++) {
+                MemorySegment.copy(w.data(), BYTE, t * tileBytes, in, 0, in.length);
+                tile(w.type(), (int) w.rowBytes(), w.cols() / 32, in, out);
+                MemorySegment.copy(out, 0, dst, BYTE, t * tileBytes, out.length);
+            }
+        });
+        return new WeightMatrix(w.name(), w.type(), dst, w.rows(), w.cols(), WeightMatrix.Layout.TILES);
+    }
+
+    /** One tile: {@code in} holds its 32 rows one after the other. */
+    private static void tile(GgmlType type, int rowBytes, int blocks, byte[] in, byte[] out) {
+        int blockBytes = type.bytesPerBlock();
+        for (int b = 0; b < blocks; b++) {
+            int tileBlock = b * blockBytes * TILE_ROWS;
+            for (int lane = 0; lane < TILE_ROWS; lane++) {
+                int src = lane * rowBytes + b * blockBytes;
+                out[tileBlock + 2 * lane] = in[src];
+                out[tileBlock + 2 * lane + 1] = in[src + 1];
+                for (int j = 0; j < blockBytes - 2; j++) {
+                    out[tileBlock + quantOffsetInTileBlock(type, lane, j)] = in[src + 2 + j];
+                }
+            }
+        }
+    }
+
+    /** Offset of the F16 scale of {@code row}'s block {@code block} in a tiled {@code w}. */
+    static long scaleOffset(WeightMatrix w, int row, int block) {
+        return tileBlockOffset(w, row, block) + 2L * (row % TILE_ROWS);
+    }
+
+    /** Offset of quant byte {@code j} (as in the row-major block, after its scale) of {@code row}'s block {@code block}. */
+    static long quantOffset(WeightMatrix w, int row, int block, int j) {
+        return tileBlockOffset(w, row, block) + quantOffsetInTileBlock(w.type(), row % TILE_ROWS, j);
+    }
+
+    private static long tileBlockOffset(WeightMatrix w, int row, int block) {
+        return (row / TILE_ROWS) * w.rowBytes() * TILE_ROWS + (long) block * w.type().bytesPerBlock() * TILE_ROWS;
+    }
+
+    private static int quantOffsetInTileBlock(GgmlType type, int lane, int j) {
+        return type == GgmlType.Q8_0
+                ? SCALE_BYTES + TILE_ROWS * j + lane
+                : SCALE_BYTES + 2 * TILE_ROWS * (j >> 1) + 2 * lane + (j & 1);
+    }
+}
