@@ -161,6 +161,24 @@ public final class Session implements AutoCloseable {
         return evaluateInternal(tokens).clone();
     }
 
+    /**
+     * Like {@link #evaluate(int...)}, but copies the logits into {@code logits} (at least one per
+     * vocabulary entry) instead of a new array, and returns it: decoding one token at a time this
+     * way allocates nothing.
+     */
+    public float[] evaluate(int[] tokens, float[] logits) {
+        ensureOpen();
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to evaluate");
+        }
+        if (logits.length < config.vocabularySize()) {
+            throw new IllegalArgumentException("room for " + logits.length + " logits, the vocabulary has "
+                    + config.vocabularySize());
+        }
+        System.arraycopy(evaluateInternal(tokens), 0, logits, 0, config.vocabularySize());
+        return logits;
+    }
+
     private float[] evaluateInternal(int[] tokens) {
         if (position + tokens.length > contextLength()) {
             throw new InferjException(tokens.length + " tokens do not fit in the session: " + position + " of "
