@@ -457,13 +457,17 @@ final class VectorKernels extends ScalarKernels {
     private static void tiledMatVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow) {
         int blocks = w.cols() / Q8;
         long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
-        for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
-            long tile = (row / TileLayout.TILE_ROWS) * tileBytes;
-            if (w.type() == GgmlType.Q4_0) {
-                tileQ4_0(w.data(), tile, x.quantPairs, x.quantSums, x.scales, blocks, out, outOffset + row);
-            } else {
-                tileQ8_0(w.data(), tile, x.values, x.scales, blocks, out, outOffset + row);
+        if (w.type() == GgmlType.Q8_0) {
+            for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
+                tileQ8_0(w.data(), (row / TileLayout.TILE_ROWS) * tileBytes, x.values, x.scales, blocks, out, outOffset + row);
             }
+            return;
+        }
+        // Q4_0 takes two tiles a pass; an odd last tile is taken twice (the same result written twice)
+        for (int row = fromRow; row < toRow; row += 2 * TileLayout.TILE_ROWS) {
+            int rowB = Math.min(row + TileLayout.TILE_ROWS, toRow - TileLayout.TILE_ROWS);
+            tileQ4_0(w.data(), (row / TileLayout.TILE_ROWS) * tileBytes, (rowB / TileLayout.TILE_ROWS) * tileBytes,
+                    x.quantPairs, x.quantSums, x.scales, blocks, out, outOffset + row, outOffset + rowB);
         }
     }
 
@@ -475,8 +479,12 @@ final class VectorKernels extends ScalarKernels {
         }
         int blocks = w.cols() / Q8;
         long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
-        for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
+        // Q4_0 takes two tiles a pass; an odd last tile is taken twice (the same result written twice)
+        int step = w.type() == GgmlType.Q4_0 ? 2 * TileLayout.TILE_ROWS : TileLayout.TILE_ROWS;
+        for (int row = fromRow; row < toRow; row += step) {
             long tile = (row / TileLayout.TILE_ROWS) * tileBytes;
+            int rowB = Math.min(row + TileLayout.TILE_ROWS, toRow - TileLayout.TILE_ROWS);
+            long tileB = (rowB / TileLayout.TILE_ROWS) * tileBytes;
             // four tokens a pass; a short last group repeats its last token (same result written twice)
             for (int t = 0; t < count; t += 4) {
                 PreparedVector x0 = x[t];
@@ -488,7 +496,8 @@ final class VectorKernels extends ScalarKernels {
                 float[] o2 = out[Math.min(t + 2, count - 1)];
                 float[] o3 = out[Math.min(t + 3, count - 1)];
                 if (w.type() == GgmlType.Q4_0) {
-                    tileQ4_0x4(w.data(), tile, x0, x1, x2, x3, blocks, o0, o1, o2, o3, outOffset + row);
+                    tileQ4_0x4(w.data(), tile, tileB, x0, x1, x2, x3, blocks, o0, o1, o2, o3, outOffset + row,
+                            outOffset + rowB);
                 } else {
                     tileQ8_0x4(w.data(), tile, x0, x1, x2, x3, blocks, o0, o1, o2, o3, outOffset + row);
                 }
@@ -497,56 +506,84 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * One tile of Q4_0 weights times a Q8_0 activation, {@code TS.length()} rows a pass. Each
+     * Two tiles of Q4_0 weights times a Q8_0 activation, {@code TS.length()} rows of each a pass
+     * (each broadcast activation quant serves both tiles). Each
      * 16-bit lane holds a row's four nibbles of elements j, j + 16, j + 1, j + 17; the products
      * with the unsigned nibbles are summed modulo 2^16 and 8 * (sum of the block's quants) is
      * subtracted at the end, which leaves sum((q - 8) * a) exactly: its magnitude is at most
      * 32 * 8 * 127 < 2^15. Then, as the scalar loop does, sum += sumi * (d * xd): identical bits.
      */
-    private static void tileQ4_0(MemorySegment m, long tile, int[] pairs, int[] quantSums, float[] xd, int blocks,
-            float[] out, int outAt) {
+    private static void tileQ4_0(MemorySegment m, long tileA, long tileB, int[] pairs, int[] quantSums, float[] xd,
+            int blocks, float[] out, int outA, int outB) {
         for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
+            FloatVector accA0 = FloatVector.zero(F);
+            FloatVector accA1 = FloatVector.zero(F);
+            FloatVector accB0 = FloatVector.zero(F);
+            FloatVector accB1 = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
-                long blk = tile + 18L * TileLayout.TILE_ROWS * b;
+                long blkA = tileA + 18L * TileLayout.TILE_ROWS * b;
+                long blkB = tileB + 18L * TileLayout.TILE_ROWS * b;
                 int xa = b * Q8;
-                ShortVector sum = ShortVector.zero(TS);
+                ShortVector sumA = ShortVector.zero(TS);
+                ShortVector sumB = ShortVector.zero(TS);
                 for (int j = 0; j < Q8 / 2; j += 2) {
-                    ShortVector v = ShortVector.fromMemorySegment(TS, m,
-                            blk + TileLayout.SCALE_BYTES + 2L * TileLayout.TILE_ROWS * (j >> 1) + 2L * c, LE);
-                    sum = sum.add(v.and((short) 0x0F)
-                                    .mul(IntVector.broadcast(TI, pairs[xa + j]).reinterpretAsShorts()))
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F)
-                                    .mul(IntVector.broadcast(TI, pairs[xa + j + 16]).reinterpretAsShorts()))
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F)
-                                    .mul(IntVector.broadcast(TI, pairs[xa + j + 1]).reinterpretAsShorts()))
-                            .add(v.lanewise(VectorOperators.LSHR, 12)
-                                    .mul(IntVector.broadcast(TI, pairs[xa + j + 17]).reinterpretAsShorts()));
+                    long at = TileLayout.SCALE_BYTES + 2L * TileLayout.TILE_ROWS * (j >> 1) + 2L * c;
+                    ShortVector vA = ShortVector.fromMemorySegment(TS, m, blkA + at, LE);
+                    ShortVector vB = ShortVector.fromMemorySegment(TS, m, blkB + at, LE);
+                    ShortVector a0 = IntVector.broadcast(TI, pairs[xa + j]).reinterpretAsShorts();
+                    ShortVector a1 = IntVector.broadcast(TI, pairs[xa + j + 16]).reinterpretAsShorts();
+                    ShortVector a2 = IntVector.broadcast(TI, pairs[xa + j + 1]).reinterpretAsShorts();
+                    ShortVector a3 = IntVector.broadcast(TI, pairs[xa + j + 17]).reinterpretAsShorts();
+                    sumA = sumA.add(vA.and((short) 0x0F).mul(a0))
+                            .add(vA.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(a1))
+                            .add(vA.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(a2))
+                            .add(vA.lanewise(VectorOperators.LSHR, 12).mul(a3));
+                    sumB = sumB.add(vB.and((short) 0x0F).mul(a0))
+                            .add(vB.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(a1))
+                            .add(vB.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(a2))
+                            .add(vB.lanewise(VectorOperators.LSHR, 12).mul(a3));
                 }
-                sum = sum.sub((short) (8 * quantSums[b]));
+                sumA = sumA.sub((short) (8 * quantSums[b]));
                 // the rows' F16 scales, converted as in dotF16
-                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE)
+                IntVector hA0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * c, LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + F.length()), LE)
+                IntVector hA1 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * (c + F.length()), LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector abs0 = h0.and(0x7fff);
-                IntVector abs1 = h1.and(0x7fff);
-                IntVector shifted0 = abs0.lanewise(VectorOperators.LSHL, 13);
-                IntVector shifted1 = abs1.lanewise(VectorOperators.LSHL, 13);
-                FloatVector d0 = shifted0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted0.or(0x7f800000), abs0.compare(VectorOperators.GE, 0x7c00))
-                        .or(h0.and(0x80000000)).reinterpretAsFloats();
-                FloatVector d1 = shifted1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted1.or(0x7f800000), abs1.compare(VectorOperators.GE, 0x7c00))
-                        .or(h1.and(0x80000000)).reinterpretAsFloats();
-                FloatVector s0 = (FloatVector) sum.convertShape(VectorOperators.S2F, F, 0);
-                FloatVector s1 = (FloatVector) sum.convertShape(VectorOperators.S2F, F, 1);
-                acc0 = acc0.add(s0.mul(d0.mul(xd[b])));
-                acc1 = acc1.add(s1.mul(d1.mul(xd[b])));
+                IntVector absA0 = hA0.and(0x7fff);
+                IntVector absA1 = hA1.and(0x7fff);
+                IntVector shiftedA0 = absA0.lanewise(VectorOperators.LSHL, 13);
+                IntVector shiftedA1 = absA1.lanewise(VectorOperators.LSHL, 13);
+                FloatVector dA0 = shiftedA0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shiftedA0.or(0x7f800000), absA0.compare(VectorOperators.GE, 0x7c00))
+                        .or(hA0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dA1 = shiftedA1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shiftedA1.or(0x7f800000), absA1.compare(VectorOperators.GE, 0x7c00))
+                        .or(hA1.and(0x80000000)).reinterpretAsFloats();
+                accA0 = accA0.add(((FloatVector) sumA.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(xd[b])));
+                accA1 = accA1.add(((FloatVector) sumA.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(xd[b])));
+                sumB = sumB.sub((short) (8 * quantSums[b]));
+                // the rows' F16 scales, converted as in dotF16
+                IntVector hB0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * c, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector hB1 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * (c + F.length()), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector absB0 = hB0.and(0x7fff);
+                IntVector absB1 = hB1.and(0x7fff);
+                IntVector shiftedB0 = absB0.lanewise(VectorOperators.LSHL, 13);
+                IntVector shiftedB1 = absB1.lanewise(VectorOperators.LSHL, 13);
+                FloatVector dB0 = shiftedB0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shiftedB0.or(0x7f800000), absB0.compare(VectorOperators.GE, 0x7c00))
+                        .or(hB0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dB1 = shiftedB1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shiftedB1.or(0x7f800000), absB1.compare(VectorOperators.GE, 0x7c00))
+                        .or(hB1.and(0x80000000)).reinterpretAsFloats();
+                accB0 = accB0.add(((FloatVector) sumB.convertShape(VectorOperators.S2F, F, 0)).mul(dB0.mul(xd[b])));
+                accB1 = accB1.add(((FloatVector) sumB.convertShape(VectorOperators.S2F, F, 1)).mul(dB1.mul(xd[b])));
             }
-            acc0.intoArray(out, outAt + c);
-            acc1.intoArray(out, outAt + c + F.length());
+            accA0.intoArray(out, outA + c);
+            accA1.intoArray(out, outA + c + F.length());
+            accB0.intoArray(out, outB + c);
+            accB1.intoArray(out, outB + c + F.length());
         }
     }
 
@@ -596,94 +633,152 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * {@link #tileQ4_0} for four activations at once: the weights are loaded and unpacked once
-     * for the four (prompt processing). Written out rather than shared: see {@link #dotQ8_0}.
+     * {@link #tileQ4_0} for four activations and two tiles at once (prompt processing): the weights
+     * are loaded and unpacked once for the four activations, and each broadcast activation quant
+     * serves both tiles. Written out rather than shared: see {@link #dotQ8_0}.
      */
-    private static void tileQ4_0x4(MemorySegment m, long tile, PreparedVector x0, PreparedVector x1,
-            PreparedVector x2, PreparedVector x3, int blocks, float[] o0, float[] o1, float[] o2, float[] o3, int outAt) {
+    private static void tileQ4_0x4(MemorySegment m, long tileA, long tileB, PreparedVector x0, PreparedVector x1,
+            PreparedVector x2, PreparedVector x3, int blocks, float[] o0, float[] o1, float[] o2, float[] o3,
+            int outA, int outB) {
         int[] p0 = x0.quantPairs;
         int[] p1 = x1.quantPairs;
         int[] p2 = x2.quantPairs;
         int[] p3 = x3.quantPairs;
         for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
-            FloatVector acc00 = FloatVector.zero(F);
-            FloatVector acc01 = FloatVector.zero(F);
-            FloatVector acc10 = FloatVector.zero(F);
-            FloatVector acc11 = FloatVector.zero(F);
-            FloatVector acc20 = FloatVector.zero(F);
-            FloatVector acc21 = FloatVector.zero(F);
-            FloatVector acc30 = FloatVector.zero(F);
-            FloatVector acc31 = FloatVector.zero(F);
+            FloatVector accA00 = FloatVector.zero(F);
+            FloatVector accA01 = FloatVector.zero(F);
+            FloatVector accA10 = FloatVector.zero(F);
+            FloatVector accA11 = FloatVector.zero(F);
+            FloatVector accA20 = FloatVector.zero(F);
+            FloatVector accA21 = FloatVector.zero(F);
+            FloatVector accA30 = FloatVector.zero(F);
+            FloatVector accA31 = FloatVector.zero(F);
+            FloatVector accB00 = FloatVector.zero(F);
+            FloatVector accB01 = FloatVector.zero(F);
+            FloatVector accB10 = FloatVector.zero(F);
+            FloatVector accB11 = FloatVector.zero(F);
+            FloatVector accB20 = FloatVector.zero(F);
+            FloatVector accB21 = FloatVector.zero(F);
+            FloatVector accB30 = FloatVector.zero(F);
+            FloatVector accB31 = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
-                long blk = tile + 18L * TileLayout.TILE_ROWS * b;
+                long blkA = tileA + 18L * TileLayout.TILE_ROWS * b;
+                long blkB = tileB + 18L * TileLayout.TILE_ROWS * b;
                 int xa = b * Q8;
-                ShortVector sum0 = ShortVector.zero(TS);
-                ShortVector sum1 = ShortVector.zero(TS);
-                ShortVector sum2 = ShortVector.zero(TS);
-                ShortVector sum3 = ShortVector.zero(TS);
+                ShortVector sumA0 = ShortVector.zero(TS);
+                ShortVector sumA1 = ShortVector.zero(TS);
+                ShortVector sumA2 = ShortVector.zero(TS);
+                ShortVector sumA3 = ShortVector.zero(TS);
+                ShortVector sumB0 = ShortVector.zero(TS);
+                ShortVector sumB1 = ShortVector.zero(TS);
+                ShortVector sumB2 = ShortVector.zero(TS);
+                ShortVector sumB3 = ShortVector.zero(TS);
                 for (int j = 0; j < Q8 / 2; j += 2) {
-                    ShortVector v = ShortVector.fromMemorySegment(TS, m,
-                            blk + TileLayout.SCALE_BYTES + 2L * TileLayout.TILE_ROWS * (j >> 1) + 2L * c, LE);
-                    ShortVector n0 = v.and((short) 0x0F);
-                    ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
-                    ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
-                    ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
-                    int i0 = xa + j;
-                    int i1 = xa + j + 16;
-                    int i2 = xa + j + 1;
-                    int i3 = xa + j + 17;
-                    sum0 = sum0.add(n0.mul(IntVector.broadcast(TI, p0[i0]).reinterpretAsShorts()))
-                            .add(n1.mul(IntVector.broadcast(TI, p0[i1]).reinterpretAsShorts()))
-                            .add(n2.mul(IntVector.broadcast(TI, p0[i2]).reinterpretAsShorts()))
-                            .add(n3.mul(IntVector.broadcast(TI, p0[i3]).reinterpretAsShorts()));
-                    sum1 = sum1.add(n0.mul(IntVector.broadcast(TI, p1[i0]).reinterpretAsShorts()))
-                            .add(n1.mul(IntVector.broadcast(TI, p1[i1]).reinterpretAsShorts()))
-                            .add(n2.mul(IntVector.broadcast(TI, p1[i2]).reinterpretAsShorts()))
-                            .add(n3.mul(IntVector.broadcast(TI, p1[i3]).reinterpretAsShorts()));
-                    sum2 = sum2.add(n0.mul(IntVector.broadcast(TI, p2[i0]).reinterpretAsShorts()))
-                            .add(n1.mul(IntVector.broadcast(TI, p2[i1]).reinterpretAsShorts()))
-                            .add(n2.mul(IntVector.broadcast(TI, p2[i2]).reinterpretAsShorts()))
-                            .add(n3.mul(IntVector.broadcast(TI, p2[i3]).reinterpretAsShorts()));
-                    sum3 = sum3.add(n0.mul(IntVector.broadcast(TI, p3[i0]).reinterpretAsShorts()))
-                            .add(n1.mul(IntVector.broadcast(TI, p3[i1]).reinterpretAsShorts()))
-                            .add(n2.mul(IntVector.broadcast(TI, p3[i2]).reinterpretAsShorts()))
-                            .add(n3.mul(IntVector.broadcast(TI, p3[i3]).reinterpretAsShorts()));
+                    long at = TileLayout.SCALE_BYTES + 2L * TileLayout.TILE_ROWS * (j >> 1) + 2L * c;
+                    ShortVector vA = ShortVector.fromMemorySegment(TS, m, blkA + at, LE);
+                    ShortVector vB = ShortVector.fromMemorySegment(TS, m, blkB + at, LE);
+                    ShortVector nA0 = vA.and((short) 0x0F);
+                    ShortVector nB0 = vB.and((short) 0x0F);
+                    ShortVector nA1 = vA.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+                    ShortVector nB1 = vB.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
+                    ShortVector nA2 = vA.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
+                    ShortVector nB2 = vB.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
+                    ShortVector nA3 = vA.lanewise(VectorOperators.LSHR, 12);
+                    ShortVector nB3 = vB.lanewise(VectorOperators.LSHR, 12);
+                    ShortVector a00 = IntVector.broadcast(TI, p0[xa + j]).reinterpretAsShorts();
+                    ShortVector a01 = IntVector.broadcast(TI, p0[xa + j + 16]).reinterpretAsShorts();
+                    ShortVector a02 = IntVector.broadcast(TI, p0[xa + j + 1]).reinterpretAsShorts();
+                    ShortVector a03 = IntVector.broadcast(TI, p0[xa + j + 17]).reinterpretAsShorts();
+                    sumA0 = sumA0.add(nA0.mul(a00)).add(nA1.mul(a01)).add(nA2.mul(a02)).add(nA3.mul(a03));
+                    sumB0 = sumB0.add(nB0.mul(a00)).add(nB1.mul(a01)).add(nB2.mul(a02)).add(nB3.mul(a03));
+                    ShortVector a10 = IntVector.broadcast(TI, p1[xa + j]).reinterpretAsShorts();
+                    ShortVector a11 = IntVector.broadcast(TI, p1[xa + j + 16]).reinterpretAsShorts();
+                    ShortVector a12 = IntVector.broadcast(TI, p1[xa + j + 1]).reinterpretAsShorts();
+                    ShortVector a13 = IntVector.broadcast(TI, p1[xa + j + 17]).reinterpretAsShorts();
+                    sumA1 = sumA1.add(nA0.mul(a10)).add(nA1.mul(a11)).add(nA2.mul(a12)).add(nA3.mul(a13));
+                    sumB1 = sumB1.add(nB0.mul(a10)).add(nB1.mul(a11)).add(nB2.mul(a12)).add(nB3.mul(a13));
+                    ShortVector a20 = IntVector.broadcast(TI, p2[xa + j]).reinterpretAsShorts();
+                    ShortVector a21 = IntVector.broadcast(TI, p2[xa + j + 16]).reinterpretAsShorts();
+                    ShortVector a22 = IntVector.broadcast(TI, p2[xa + j + 1]).reinterpretAsShorts();
+                    ShortVector a23 = IntVector.broadcast(TI, p2[xa + j + 17]).reinterpretAsShorts();
+                    sumA2 = sumA2.add(nA0.mul(a20)).add(nA1.mul(a21)).add(nA2.mul(a22)).add(nA3.mul(a23));
+                    sumB2 = sumB2.add(nB0.mul(a20)).add(nB1.mul(a21)).add(nB2.mul(a22)).add(nB3.mul(a23));
+                    ShortVector a30 = IntVector.broadcast(TI, p3[xa + j]).reinterpretAsShorts();
+                    ShortVector a31 = IntVector.broadcast(TI, p3[xa + j + 16]).reinterpretAsShorts();
+                    ShortVector a32 = IntVector.broadcast(TI, p3[xa + j + 1]).reinterpretAsShorts();
+                    ShortVector a33 = IntVector.broadcast(TI, p3[xa + j + 17]).reinterpretAsShorts();
+                    sumA3 = sumA3.add(nA0.mul(a30)).add(nA1.mul(a31)).add(nA2.mul(a32)).add(nA3.mul(a33));
+                    sumB3 = sumB3.add(nB0.mul(a30)).add(nB1.mul(a31)).add(nB2.mul(a32)).add(nB3.mul(a33));
                 }
-                sum0 = sum0.sub((short) (8 * x0.quantSums[b]));
-                sum1 = sum1.sub((short) (8 * x1.quantSums[b]));
-                sum2 = sum2.sub((short) (8 * x2.quantSums[b]));
-                sum3 = sum3.sub((short) (8 * x3.quantSums[b]));
-                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE)
+                sumA0 = sumA0.sub((short) (8 * x0.quantSums[b]));
+                sumA1 = sumA1.sub((short) (8 * x1.quantSums[b]));
+                sumA2 = sumA2.sub((short) (8 * x2.quantSums[b]));
+                sumA3 = sumA3.sub((short) (8 * x3.quantSums[b]));
+                sumB0 = sumB0.sub((short) (8 * x0.quantSums[b]));
+                sumB1 = sumB1.sub((short) (8 * x1.quantSums[b]));
+                sumB2 = sumB2.sub((short) (8 * x2.quantSums[b]));
+                sumB3 = sumB3.sub((short) (8 * x3.quantSums[b]));
+                IntVector hA0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * c, LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + F.length()), LE)
+                IntVector hA1 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * (c + F.length()), LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector abs0 = h0.and(0x7fff);
-                IntVector abs1 = h1.and(0x7fff);
-                IntVector shifted0 = abs0.lanewise(VectorOperators.LSHL, 13);
-                IntVector shifted1 = abs1.lanewise(VectorOperators.LSHL, 13);
-                FloatVector d0 = shifted0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted0.or(0x7f800000), abs0.compare(VectorOperators.GE, 0x7c00))
-                        .or(h0.and(0x80000000)).reinterpretAsFloats();
-                FloatVector d1 = shifted1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted1.or(0x7f800000), abs1.compare(VectorOperators.GE, 0x7c00))
-                        .or(h1.and(0x80000000)).reinterpretAsFloats();
-                acc00 = acc00.add(((FloatVector) sum0.convertShape(VectorOperators.S2F, F, 0)).mul(d0.mul(x0.scales[b])));
-                acc01 = acc01.add(((FloatVector) sum0.convertShape(VectorOperators.S2F, F, 1)).mul(d1.mul(x0.scales[b])));
-                acc10 = acc10.add(((FloatVector) sum1.convertShape(VectorOperators.S2F, F, 0)).mul(d0.mul(x1.scales[b])));
-                acc11 = acc11.add(((FloatVector) sum1.convertShape(VectorOperators.S2F, F, 1)).mul(d1.mul(x1.scales[b])));
-                acc20 = acc20.add(((FloatVector) sum2.convertShape(VectorOperators.S2F, F, 0)).mul(d0.mul(x2.scales[b])));
-                acc21 = acc21.add(((FloatVector) sum2.convertShape(VectorOperators.S2F, F, 1)).mul(d1.mul(x2.scales[b])));
-                acc30 = acc30.add(((FloatVector) sum3.convertShape(VectorOperators.S2F, F, 0)).mul(d0.mul(x3.scales[b])));
-                acc31 = acc31.add(((FloatVector) sum3.convertShape(VectorOperators.S2F, F, 1)).mul(d1.mul(x3.scales[b])));
+                IntVector absA0 = hA0.and(0x7fff);
+                IntVector absA1 = hA1.and(0x7fff);
+                IntVector shiftedA0 = absA0.lanewise(VectorOperators.LSHL, 13);
+                IntVector shiftedA1 = absA1.lanewise(VectorOperators.LSHL, 13);
+                FloatVector dA0 = shiftedA0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shiftedA0.or(0x7f800000), absA0.compare(VectorOperators.GE, 0x7c00))
+                        .or(hA0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dA1 = shiftedA1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shiftedA1.or(0x7f800000), absA1.compare(VectorOperators.GE, 0x7c00))
+                        .or(hA1.and(0x80000000)).reinterpretAsFloats();
+                accA00 = accA00.add(((FloatVector) sumA0.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(x0.scales[b])));
+                accA01 = accA01.add(((FloatVector) sumA0.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(x0.scales[b])));
+                accA10 = accA10.add(((FloatVector) sumA1.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(x1.scales[b])));
+                accA11 = accA11.add(((FloatVector) sumA1.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(x1.scales[b])));
+                accA20 = accA20.add(((FloatVector) sumA2.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(x2.scales[b])));
+                accA21 = accA21.add(((FloatVector) sumA2.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(x2.scales[b])));
+                accA30 = accA30.add(((FloatVector) sumA3.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(x3.scales[b])));
+                accA31 = accA31.add(((FloatVector) sumA3.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(x3.scales[b])));
+                IntVector hB0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * c, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector hB1 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * (c + F.length()), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector absB0 = hB0.and(0x7fff);
+                IntVector absB1 = hB1.and(0x7fff);
+                IntVector shiftedB0 = absB0.lanewise(VectorOperators.LSHL, 13);
+                IntVector shiftedB1 = absB1.lanewise(VectorOperators.LSHL, 13);
+                FloatVector dB0 = shiftedB0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shiftedB0.or(0x7f800000), absB0.compare(VectorOperators.GE, 0x7c00))
+                        .or(hB0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dB1 = shiftedB1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shiftedB1.or(0x7f800000), absB1.compare(VectorOperators.GE, 0x7c00))
+                        .or(hB1.and(0x80000000)).reinterpretAsFloats();
+                accB00 = accB00.add(((FloatVector) sumB0.convertShape(VectorOperators.S2F, F, 0)).mul(dB0.mul(x0.scales[b])));
+                accB01 = accB01.add(((FloatVector) sumB0.convertShape(VectorOperators.S2F, F, 1)).mul(dB1.mul(x0.scales[b])));
+                accB10 = accB10.add(((FloatVector) sumB1.convertShape(VectorOperators.S2F, F, 0)).mul(dB0.mul(x1.scales[b])));
+                accB11 = accB11.add(((FloatVector) sumB1.convertShape(VectorOperators.S2F, F, 1)).mul(dB1.mul(x1.scales[b])));
+                accB20 = accB20.add(((FloatVector) sumB2.convertShape(VectorOperators.S2F, F, 0)).mul(dB0.mul(x2.scales[b])));
+                accB21 = accB21.add(((FloatVector) sumB2.convertShape(VectorOperators.S2F, F, 1)).mul(dB1.mul(x2.scales[b])));
+                accB30 = accB30.add(((FloatVector) sumB3.convertShape(VectorOperators.S2F, F, 0)).mul(dB0.mul(x3.scales[b])));
+                accB31 = accB31.add(((FloatVector) sumB3.convertShape(VectorOperators.S2F, F, 1)).mul(dB1.mul(x3.scales[b])));
             }
-            acc00.intoArray(o0, outAt + c);
-            acc01.intoArray(o0, outAt + c + F.length());
-            acc10.intoArray(o1, outAt + c);
-            acc11.intoArray(o1, outAt + c + F.length());
-            acc20.intoArray(o2, outAt + c);
-            acc21.intoArray(o2, outAt + c + F.length());
-            acc30.intoArray(o3, outAt + c);
-            acc31.intoArray(o3, outAt + c + F.length());
+            accA00.intoArray(o0, outA + c);
+            accA01.intoArray(o0, outA + c + F.length());
+            accA10.intoArray(o1, outA + c);
+            accA11.intoArray(o1, outA + c + F.length());
+            accA20.intoArray(o2, outA + c);
+            accA21.intoArray(o2, outA + c + F.length());
+            accA30.intoArray(o3, outA + c);
+            accA31.intoArray(o3, outA + c + F.length());
+            accB00.intoArray(o0, outB + c);
+            accB01.intoArray(o0, outB + c + F.length());
+            accB10.intoArray(o1, outB + c);
+            accB11.intoArray(o1, outB + c + F.length());
+            accB20.intoArray(o2, outB + c);
+            accB21.intoArray(o2, outB + c + F.length());
+            accB30.intoArray(o3, outB + c);
+            accB31.intoArray(o3, outB + c + F.length());
         }
     }
 
