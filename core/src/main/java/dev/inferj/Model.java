@@ -3,7 +3,6 @@ package dev.inferj;
 import dev.inferj.chat.ChatTemplate;
 import dev.inferj.chat.ChatTemplateOptions;
 import dev.inferj.gguf.GgufFile;
-import dev.inferj.kernels.KernelWarmUp;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
 import dev.inferj.model.TransformerWeights;
@@ -70,11 +69,7 @@ public final class Model implements AutoCloseable {
      */
     public static Model load(Path path, ModelOptions options) {
         GgufFile file = GgufFile.open(path);
-        Arena tileArena = null;
-        if (options.tileWeights()) {
-            KernelWarmUp.start(); // the JIT compiles the kernels while the weights are copied, which takes seconds
-            tileArena = Arena.ofShared();
-        }
+        Arena tileArena = options.tileWeights() ? Arena.ofShared() : null;
         try {
             return new Model(file, tileArena, options);
         } catch (RuntimeException | Error e) {

@@ -5,12 +5,14 @@ import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.kernels.GgmlType;
+import dev.inferj.kernels.KernelWarmUp;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.TileLayout;
 import dev.inferj.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -117,6 +119,9 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
 
     /** Looks tensors up by name and checks their shape and type. */
     static final class TensorReader {
+        /** Below this many bytes to tile, loading is quick and warming the kernels up would only compete with it. */
+        private static final long WARM_UP_BYTES = 64L << 20;
+
         private final GgufFile file;
         /** The tiled copies of tensors, by name: filled before any matrix is read. */
         private final Map<String, MemorySegment> tiled = new ConcurrentHashMap<>();
@@ -135,23 +140,31 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
          * are released after each tensor; they are not read again.
          */
         private void tileAll(Arena arena) {
-            file.tensors().parallelStream().forEach(t -> {
-                long[] dims = t.dims();
-                long rows = 1;
-                for (int i = 1; i < dims.length; i++) {
-                    rows *= dims[i];
-                }
-                if (dims.length < 2 || rows > Integer.MAX_VALUE || dims[0] > Integer.MAX_VALUE
-                        || dims[0] % t.type().blockSize() != 0 || !TileLayout.supports(t.type(), (int) rows)) {
-                    return;
-                }
+            List<GgufTensorInfo> tileable = file.tensors().stream().filter(TensorReader::tileable).toList();
+            long bytes = tileable.stream().mapToLong(t -> file.data(t).byteSize()).sum();
+            if (bytes >= WARM_UP_BYTES) {
+                KernelWarmUp.start(); // the JIT compiles the tiled kernels while the weights are copied
+            }
+            tileable.parallelStream().forEach(t -> {
                 MemorySegment source = file.data(t);
-                WeightMatrix rowMajor = new WeightMatrix(t.name(), t.type(), source, (int) rows, (int) dims[0]);
+                long[] dims = t.dims();
+                WeightMatrix rowMajor = new WeightMatrix(t.name(), t.type(), source, (int) (t.elementCount() / dims[0]),
+                        (int) dims[0]);
                 tiled.put(t.name(), TileLayout.repack(rowMajor, arena.allocate(source.byteSize(), 64)).data());
                 if (source.isMapped()) {
                     source.unload();
                 }
             });
+        }
+
+        /** A Q4_0 or Q8_0 tensor of two or more dimensions whose rows (all dimensions but the first) come in whole tiles. */
+        private static boolean tileable(GgufTensorInfo t) {
+            long[] dims = t.dims();
+            if (dims.length < 2 || dims[0] <= 0 || dims[0] > Integer.MAX_VALUE || dims[0] % t.type().blockSize() != 0) {
+                return false;
+            }
+            long rows = t.elementCount() / dims[0];
+            return rows <= Integer.MAX_VALUE && TileLayout.supports(t.type(), (int) rows);
         }
 
         /**
