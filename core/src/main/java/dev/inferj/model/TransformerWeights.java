@@ -145,16 +145,20 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
             if (bytes >= WARM_UP_BYTES) {
                 KernelWarmUp.start(); // the JIT compiles the tiled kernels while the weights are copied
             }
-            tileable.parallelStream().forEach(t -> {
-                MemorySegment source = file.data(t);
-                long[] dims = t.dims();
-                WeightMatrix rowMajor = new WeightMatrix(t.name(), t.type(), source, (int) (t.elementCount() / dims[0]),
-                        (int) dims[0]);
-                tiled.put(t.name(), TileLayout.repack(rowMajor, arena.allocate(source.byteSize(), 64)).data());
-                if (source.isMapped()) {
-                    source.unload();
-                }
-            });
+            try {
+                tileable.parallelStream().forEach(t -> {
+                    MemorySegment source = file.data(t);
+                    long[] dims = t.dims();
+                    WeightMatrix rowMajor = new WeightMatrix(t.name(), t.type(), source,
+                            (int) (t.elementCount() / dims[0]), (int) dims[0]);
+                    tiled.put(t.name(), TileLayout.repack(rowMajor, arena.allocate(source.byteSize(), 64)).data());
+                    if (source.isMapped()) {
+                        source.unload();
+                    }
+                });
+            } catch (IllegalArgumentException e) { // a non-finite block scale, named by row and block
+                throw new GgufFormatException(file.source() + ": tensor " + e.getMessage(), e);
+            }
         }
 
         /** A Q4_0 or Q8_0 tensor of two or more dimensions whose rows (all dimensions but the first) come in whole tiles. */

@@ -12,6 +12,7 @@ import dev.inferj.Session;
 import dev.inferj.SharedData;
 import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufFile;
+import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufWriter;
 import dev.inferj.kernels.GgmlType;
@@ -151,6 +152,24 @@ class HostileModelTest {
         try (Model m = Model.load(file, ModelOptions.defaults().withContextLength(64)); Session s = m.newSession()) {
             InferjException e = assertThrows(InferjException.class, () -> s.evaluate(1, 2, 3));
             assertTrue(e.getMessage().contains("blk.0.attn_v.weight"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anInfiniteBlockScaleIsRejectedWhenTheWeightsAreTiled() {
+        Path file = variant("llama-dense-q8_0.gguf", w -> infiniteScale(w, "blk.0.ffn_up.weight", 37));
+        loadFails(GgufFormatException.class, file, "blk.0.ffn_up.weight", "block 5", "non-finite scale");
+    }
+
+    /** Block {@code block} of a Q8_0 tensor gets the F16 scale +infinity. */
+    private static void infiniteScale(GgufWriter w, String name, int block) {
+        try (GgufFile f = GgufFile.open(SharedData.model("llama-dense-q8_0.gguf"))) {
+            GgufTensorInfo t = f.tensor(name);
+            MemorySegment data = Arena.ofAuto().allocate(t.byteSize());
+            data.copyFrom(f.data(t));
+            data.set(ValueLayout.JAVA_SHORT_UNALIGNED, 34L * block, (short) 0x7c00);
+            w.removeTensor(name);
+            w.addTensor(name, GgmlType.Q8_0, t.dims(), data);
         }
     }
 

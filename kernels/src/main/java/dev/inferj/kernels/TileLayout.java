@@ -16,7 +16,10 @@ import java.util.stream.IntStream;
  *     side by side (8 groups of 64 bytes), so a row's four nibbles of elements {@code j, j + 16,
  *     j + 1, j + 17} sit in one 16-bit lane.
  * </ul>
- * A vector lane then stands for a row: one vector load brings the same element of 16 or 32 rows,
+ * Block scales must be finite (a file with an infinite or NaN scale is refused here: the tiled
+ * kernels convert scales from F16 in two operations that assume it).
+ *
+ * <p>A vector lane then stands for a row: one vector load brings the same element of 16 or 32 rows,
  * the activation element multiplies all of them, and each row's block sum is scaled by its own
  * block scale in one vector operation instead of one per row.
  */
@@ -43,6 +46,8 @@ public final class TileLayout {
      * Writes {@code w} (row-major) tiled into {@code dst}, which must be as large as
      * {@code w.data()}, and returns the tiled matrix over {@code dst}. Runs on the common
      * fork-join pool.
+     *
+     * @throws IllegalArgumentException when a block scale is infinite or NaN (naming row and block)
      */
     public static WeightMatrix repack(WeightMatrix w, MemorySegment dst) {
         if (w.layout() != WeightMatrix.Layout.ROWS || !supports(w.type(), w.rows())) {
@@ -64,20 +69,27 @@ public final class TileLayout {
             byte[] out = new byte[(int) tileBytes];
             for (int t = task * TILES_PER_TASK; t < Math.min(tiles, (task + 1) * TILES_PER_TASK); t++) {
                 MemorySegment.copy(w.data(), BYTE, t * tileBytes, in, 0, in.length);
-                tile(w.type(), (int) w.rowBytes(), w.cols() / 32, in, out);
+                tile(w, t, in, out);
                 MemorySegment.copy(out, 0, dst, BYTE, t * tileBytes, out.length);
             }
         });
         return new WeightMatrix(w.name(), w.type(), dst, w.rows(), w.cols(), WeightMatrix.Layout.TILES);
     }
 
-    /** One tile: {@code in} holds its 32 rows one after the other. */
-    private static void tile(GgmlType type, int rowBytes, int blocks, byte[] in, byte[] out) {
+    /** Tile {@code t} of {@code w}: {@code in} holds its 32 rows one after the other. */
+    private static void tile(WeightMatrix w, int t, byte[] in, byte[] out) {
+        GgmlType type = w.type();
+        int rowBytes = (int) w.rowBytes();
         int blockBytes = type.bytesPerBlock();
-        for (int b = 0; b < blocks; b++) {
+        for (int b = 0; b < w.cols() / 32; b++) {
             int tileBlock = b * blockBytes * TILE_ROWS;
             for (int lane = 0; lane < TILE_ROWS; lane++) {
                 int src = lane * rowBytes + b * blockBytes;
+                if ((in[src + 1] & 0x7c) == 0x7c) { // F16 exponent all ones: infinity or NaN
+                    throw new IllegalArgumentException(w.name() + ": row " + (t * TILE_ROWS + lane) + ", block " + b
+                            + " has a non-finite scale (F16 bits 0x"
+                            + Integer.toHexString((in[src + 1] & 0xff) << 8 | in[src] & 0xff) + ")");
+                }
                 out[tileBlock + 2 * lane] = in[src];
                 out[tileBlock + 2 * lane + 1] = in[src + 1];
                 for (int j = 0; j < blockBytes - 2; j++) {

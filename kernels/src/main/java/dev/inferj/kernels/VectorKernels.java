@@ -544,39 +544,27 @@ final class VectorKernels extends ScalarKernels {
                             .add(vB.lanewise(VectorOperators.LSHR, 12).mul(a3));
                 }
                 sumA = sumA.sub((short) (8 * quantSums[b]));
-                // the rows' F16 scales, converted as in dotF16
-                IntVector hA0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * c, LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
+                // the rows' F16 scales (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                IntVector hA0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
                 IntVector hA1 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * (c + F.length()), LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector absA0 = hA0.and(0x7fff);
-                IntVector absA1 = hA1.and(0x7fff);
-                IntVector shiftedA0 = absA0.lanewise(VectorOperators.LSHL, 13);
-                IntVector shiftedA1 = absA1.lanewise(VectorOperators.LSHL, 13);
-                FloatVector dA0 = shiftedA0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shiftedA0.or(0x7f800000), absA0.compare(VectorOperators.GE, 0x7c00))
-                        .or(hA0.and(0x80000000)).reinterpretAsFloats();
-                FloatVector dA1 = shiftedA1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shiftedA1.or(0x7f800000), absA1.compare(VectorOperators.GE, 0x7c00))
-                        .or(hA1.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dA0 = hA0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(hA0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dA1 = hA1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(hA1.and(0x80000000)).reinterpretAsFloats();
                 accA0 = accA0.add(((FloatVector) sumA.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(xd[b])));
                 accA1 = accA1.add(((FloatVector) sumA.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(xd[b])));
                 sumB = sumB.sub((short) (8 * quantSums[b]));
-                // the rows' F16 scales, converted as in dotF16
-                IntVector hB0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * c, LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
+                // the rows' F16 scales (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                IntVector hB0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
                 IntVector hB1 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * (c + F.length()), LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector absB0 = hB0.and(0x7fff);
-                IntVector absB1 = hB1.and(0x7fff);
-                IntVector shiftedB0 = absB0.lanewise(VectorOperators.LSHL, 13);
-                IntVector shiftedB1 = absB1.lanewise(VectorOperators.LSHL, 13);
-                FloatVector dB0 = shiftedB0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shiftedB0.or(0x7f800000), absB0.compare(VectorOperators.GE, 0x7c00))
-                        .or(hB0.and(0x80000000)).reinterpretAsFloats();
-                FloatVector dB1 = shiftedB1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shiftedB1.or(0x7f800000), absB1.compare(VectorOperators.GE, 0x7c00))
-                        .or(hB1.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dB0 = hB0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(hB0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dB1 = hB1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(hB1.and(0x80000000)).reinterpretAsFloats();
                 accB0 = accB0.add(((FloatVector) sumB.convertShape(VectorOperators.S2F, F, 0)).mul(dB0.mul(xd[b])));
                 accB1 = accB1.add(((FloatVector) sumB.convertShape(VectorOperators.S2F, F, 1)).mul(dB1.mul(xd[b])));
             }
@@ -620,20 +608,15 @@ final class VectorKernels extends ScalarKernels {
                 }
                 sum0 = sum0.add(odd0);
                 sum1 = sum1.add(odd1);
-                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
+                // the rows' F16 scales (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
                 IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + F.length()), LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector abs0 = h0.and(0x7fff);
-                IntVector abs1 = h1.and(0x7fff);
-                IntVector shifted0 = abs0.lanewise(VectorOperators.LSHL, 13);
-                IntVector shifted1 = abs1.lanewise(VectorOperators.LSHL, 13);
-                FloatVector d0 = shifted0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted0.or(0x7f800000), abs0.compare(VectorOperators.GE, 0x7c00))
-                        .or(h0.and(0x80000000)).reinterpretAsFloats();
-                FloatVector d1 = shifted1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted1.or(0x7f800000), abs1.compare(VectorOperators.GE, 0x7c00))
-                        .or(h1.and(0x80000000)).reinterpretAsFloats();
+                FloatVector d0 = h0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector d1 = h1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h1.and(0x80000000)).reinterpretAsFloats();
                 acc0 = acc0.add(sum0.mul(d0.mul(xd[b])));
                 acc1 = acc1.add(sum1.mul(d1.mul(xd[b])));
             }
@@ -728,20 +711,15 @@ final class VectorKernels extends ScalarKernels {
                 sumB1 = sumB1.sub((short) (8 * x1.quantSums[b]));
                 sumB2 = sumB2.sub((short) (8 * x2.quantSums[b]));
                 sumB3 = sumB3.sub((short) (8 * x3.quantSums[b]));
-                IntVector hA0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * c, LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
+                // the rows' F16 scales (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                IntVector hA0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
                 IntVector hA1 = (IntVector) ShortVector.fromMemorySegment(H, m, blkA + 2L * (c + F.length()), LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector absA0 = hA0.and(0x7fff);
-                IntVector absA1 = hA1.and(0x7fff);
-                IntVector shiftedA0 = absA0.lanewise(VectorOperators.LSHL, 13);
-                IntVector shiftedA1 = absA1.lanewise(VectorOperators.LSHL, 13);
-                FloatVector dA0 = shiftedA0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shiftedA0.or(0x7f800000), absA0.compare(VectorOperators.GE, 0x7c00))
-                        .or(hA0.and(0x80000000)).reinterpretAsFloats();
-                FloatVector dA1 = shiftedA1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shiftedA1.or(0x7f800000), absA1.compare(VectorOperators.GE, 0x7c00))
-                        .or(hA1.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dA0 = hA0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(hA0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dA1 = hA1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(hA1.and(0x80000000)).reinterpretAsFloats();
                 accA00 = accA00.add(((FloatVector) sumA0.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(x0.scales[b])));
                 accA01 = accA01.add(((FloatVector) sumA0.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(x0.scales[b])));
                 accA10 = accA10.add(((FloatVector) sumA1.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(x1.scales[b])));
@@ -750,20 +728,15 @@ final class VectorKernels extends ScalarKernels {
                 accA21 = accA21.add(((FloatVector) sumA2.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(x2.scales[b])));
                 accA30 = accA30.add(((FloatVector) sumA3.convertShape(VectorOperators.S2F, F, 0)).mul(dA0.mul(x3.scales[b])));
                 accA31 = accA31.add(((FloatVector) sumA3.convertShape(VectorOperators.S2F, F, 1)).mul(dA1.mul(x3.scales[b])));
-                IntVector hB0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * c, LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
+                // the rows' F16 scales (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                IntVector hB0 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
                 IntVector hB1 = (IntVector) ShortVector.fromMemorySegment(H, m, blkB + 2L * (c + F.length()), LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector absB0 = hB0.and(0x7fff);
-                IntVector absB1 = hB1.and(0x7fff);
-                IntVector shiftedB0 = absB0.lanewise(VectorOperators.LSHL, 13);
-                IntVector shiftedB1 = absB1.lanewise(VectorOperators.LSHL, 13);
-                FloatVector dB0 = shiftedB0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shiftedB0.or(0x7f800000), absB0.compare(VectorOperators.GE, 0x7c00))
-                        .or(hB0.and(0x80000000)).reinterpretAsFloats();
-                FloatVector dB1 = shiftedB1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shiftedB1.or(0x7f800000), absB1.compare(VectorOperators.GE, 0x7c00))
-                        .or(hB1.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dB0 = hB0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(hB0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector dB1 = hB1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(hB1.and(0x80000000)).reinterpretAsFloats();
                 accB00 = accB00.add(((FloatVector) sumB0.convertShape(VectorOperators.S2F, F, 0)).mul(dB0.mul(x0.scales[b])));
                 accB01 = accB01.add(((FloatVector) sumB0.convertShape(VectorOperators.S2F, F, 1)).mul(dB1.mul(x0.scales[b])));
                 accB10 = accB10.add(((FloatVector) sumB1.convertShape(VectorOperators.S2F, F, 0)).mul(dB0.mul(x1.scales[b])));
@@ -837,20 +810,15 @@ final class VectorKernels extends ScalarKernels {
                     sum30 = w0.fma(a3, sum30);
                     sum31 = w1.fma(a3, sum31);
                 }
-                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
+                // the rows' F16 scales (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
                 IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + F.length()), LE)
                         .convertShape(VectorOperators.S2I, I, 0);
-                IntVector abs0 = h0.and(0x7fff);
-                IntVector abs1 = h1.and(0x7fff);
-                IntVector shifted0 = abs0.lanewise(VectorOperators.LSHL, 13);
-                IntVector shifted1 = abs1.lanewise(VectorOperators.LSHL, 13);
-                FloatVector d0 = shifted0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted0.or(0x7f800000), abs0.compare(VectorOperators.GE, 0x7c00))
-                        .or(h0.and(0x80000000)).reinterpretAsFloats();
-                FloatVector d1 = shifted1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted1.or(0x7f800000), abs1.compare(VectorOperators.GE, 0x7c00))
-                        .or(h1.and(0x80000000)).reinterpretAsFloats();
+                FloatVector d0 = h0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h0.and(0x80000000)).reinterpretAsFloats();
+                FloatVector d1 = h1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h1.and(0x80000000)).reinterpretAsFloats();
                 acc00 = acc00.add(sum00.mul(d0.mul(x0.scales[b])));
                 acc01 = acc01.add(sum01.mul(d1.mul(x0.scales[b])));
                 acc10 = acc10.add(sum10.mul(d0.mul(x1.scales[b])));
