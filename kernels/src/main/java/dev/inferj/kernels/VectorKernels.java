@@ -272,7 +272,7 @@ final class VectorKernels extends ScalarKernels {
         for (int bound = F.loopBound(n); i < bound; i += step) {
             acc0 = FloatVector.fromMemorySegment(F, m, base + 4L * i, LE).fma(FloatVector.fromArray(F, x, i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += m.get(F32_LAYOUT, base + 4L * i) * x[i];
         }
@@ -302,7 +302,7 @@ final class VectorKernels extends ScalarKernels {
             FloatVector w = bits.or(h.and(0x80000000)).reinterpretAsFloats();
             acc = w.fma(FloatVector.fromArray(F, x, xOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
         }
@@ -328,7 +328,7 @@ final class VectorKernels extends ScalarKernels {
                     .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             acc0 = w.fma(FloatVector.fromArray(F, x, i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += Bf16.toFloat(m.get(F16_LAYOUT, base + 2L * i)) * x[i];
         }
@@ -379,7 +379,7 @@ final class VectorKernels extends ScalarKernels {
             acc0 = ((FloatVector) sum0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d0), acc0);
             acc1 = ((FloatVector) sum1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d1), acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         if (b < blocks) {
             long blk = base + 34L * b;
             int sumi = 0;
@@ -438,7 +438,7 @@ final class VectorKernels extends ScalarKernels {
             acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q4_F, d0), acc0);
             acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q4_F, d1), acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         if (b < blocks) {
             long blk = base + 18L * b;
             int sumi = 0;
@@ -858,7 +858,7 @@ final class VectorKernels extends ScalarKernels {
         for (int bound = F.loopBound(n); i < bound; i += step) {
             acc0 = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
         }
@@ -898,7 +898,7 @@ final class VectorKernels extends ScalarKernels {
             acc0 = acc0.add((DoubleVector) sq.convertShape(VectorOperators.F2D, D, 0));
             acc1 = acc1.add((DoubleVector) sq.convertShape(VectorOperators.F2D, D, 1));
         }
-        double sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        double sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             float v = x[xOffset + i];
             sum += v * v;
@@ -914,13 +914,13 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
-    /** The vector exp is within an ulp or so of the scalar {@code (float) Math.exp}; the rest is the same operations. */
+    /** The vector {@link #exp} is within an ulp or two of the scalar {@code (float) Math.exp}; the rest is the same operations. */
     @Override
     public void swiGlu(float[] gate, float[] up, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector e = g.neg().lanewise(VectorOperators.EXP);
+            FloatVector e = exp(g.neg());
             g.div(e.add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < n; i++) {
@@ -949,5 +949,49 @@ final class VectorKernels extends ScalarKernels {
         for (; i < n; i++) {
             x[offset + i] *= s;
         }
+    }
+
+    /**
+     * The sum of {@code v}'s lanes, folded in halves (lane i plus lane i + n/2, and so on), the
+     * same whether or not C2 has compiled the caller: {@code reduceLanes(ADD)} sums in an order of
+     * its choosing, and its interpreted and compiled results differ in the last bit.
+     */
+    private static float sumLanes(FloatVector v) {
+        for (int half = v.length() / 2; half > 0; half /= 2) {
+            v = v.add(v.slice(half));
+        }
+        return v.lane(0);
+    }
+
+    /** As {@link #sumLanes(FloatVector)}. */
+    private static double sumLanes(DoubleVector v) {
+        for (int half = v.length() / 2; half > 0; half /= 2) {
+            v = v.add(v.slice(half));
+        }
+        return v.lane(0);
+    }
+
+    /**
+     * e^x from lane-wise operations only, so the same bits whether or not C2 has compiled the caller
+     * ({@code lanewise(EXP)} is a library call when compiled and {@code Math.exp} per lane when not,
+     * which differ in the last bit): x = n ln2 + r with |r| <= ln2/2, e^r by its degree-7 polynomial
+     * (Cephes' expf coefficients), times 2^n built from bits. Below -86 the result is tiny (not
+     * subnormal), above ln(Float.MAX_VALUE) infinite.
+     */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(-86f).min(88.72283f);
+        FloatVector n = c.mul(1.44269504f).add(ROUND_MAGIC).sub(ROUND_MAGIC); // round(c / ln2)
+        FloatVector r = c.sub(n.mul(0.693359375f)); // ln2 in two parts: n * 0.693359375 is exact
+        r = n.fma(FloatVector.broadcast(F, 2.12194440e-4f), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        // 2^(n-1) then 2: n reaches 128 near the top of the range, one past the largest float exponent
+        IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, I, 0)).add(126).lanewise(VectorOperators.LSHL, 23);
+        FloatVector e = y.mul(bits.reinterpretAsFloats()).mul(2f);
+        return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72283f));
     }
 }
