@@ -5,10 +5,9 @@ package dev.inferj;
  *
  * @param threads       threads for the row-parallel kernels (the caller's thread counts as one)
  * @param contextLength positions each session can hold; 0 means the model's own, capped at {@link #DEFAULT_CONTEXT_CAP}
- * @param tileWeights   copy Q4_0 and Q8_0 matrices into a layout the kernels read several times
- *                      faster (the same size, in memory the model owns; the file's pages they came
- *                      from are released), a large model's in the background (see
- *                      {@link Model#awaitTiledWeights()}); {@code false} computes on the mapped file as it is
+ * @param tileWeights   copy Q4_0 and Q8_0 matrices at load into a layout the kernels read several
+ *                      times faster (the same size, in memory the model owns; the file's pages
+ *                      they came from are released); {@code false} computes on the mapped file as it is
  */
 public record ModelOptions(int threads, int contextLength, boolean tileWeights) {
     /** Sessions hold at most this many positions unless asked for more: the KV cache of a long-context model is large. */

@@ -20,13 +20,13 @@ import java.util.regex.Pattern;
 
 /**
  * Copies a model's Q4_0 and Q8_0 matrices into {@link TileLayout}, which the kernels read several
- * times faster, in memory of {@code arena}. A small model is copied before {@link #start} returns.
- * A large one is copied on a background thread while it already computes from the mapped file:
- * layer by layer, each followed by new {@link #current() weights} that read that layer's copies,
- * after which the file's pages behind them are released (a forward pass still holding older weights
- * faults them back in from the page cache). Forward passes and the copy of a layer take turns: on a
- * few cores a copy running beside a pass would stall the pass's hundreds of parallel regions, so a
- * pass waits for at most one layer. Until the copy is complete, logits may differ in their last bits
+ * times faster, in memory of {@code arena}. A large model is copied on a background thread while it
+ * already computes from the mapped file: layer by layer, each followed by new {@link #weights()}
+ * that read that layer's copies, after which the file's pages behind them are released (a forward
+ * pass still holding older weights faults them back in from the page cache). Forward passes and the
+ * copy of a layer take turns: on a few cores, a copy running beside a pass would stall the pass's
+ * hundreds of parallel regions, so a pass waits for at most one layer. A small model is copied
+ * before {@link #start} returns. Until the copy is complete, logits may differ in their last bits
  * from those after: the two layouts sum in other orders.
  */
 public final class WeightTiler implements WeightSource, AutoCloseable {
