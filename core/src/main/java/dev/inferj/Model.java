@@ -6,8 +6,6 @@ import dev.inferj.gguf.GgufFile;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
 import dev.inferj.model.TransformerWeights;
-import dev.inferj.model.WeightSource;
-import dev.inferj.model.WeightTiler;
 import dev.inferj.model.ModelConfig;
 import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Tokenizer;
@@ -17,10 +15,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A language model loaded from a GGUF file. Loading maps the file; unless told otherwise
- * ({@link ModelOptions#tileWeights()}) it then copies the Q4_0 and Q8_0 matrices into a layout the
- * kernels read faster, a large model's in the background while it already computes from the file
- * ({@link #awaitTiledWeights()}). A model is thread-safe: any number of
+ * A language model loaded from a GGUF file. Loading maps the file; the weights stay in the
+ * mapping and are never copied. A model is immutable and thread-safe: any number of
  * {@link Session}s, each with its own KV cache, can share it. Close it to unmap the file,
  * after its sessions.
  *
@@ -36,10 +32,7 @@ public final class Model implements AutoCloseable {
     /** Owns the tiled copies of the weights; null when they are not tiled. */
     private final Arena tileArena;
     private final ModelConfig config;
-    /** Copies the weights into the tiled layout; null when they are not tiled. */
-    private final WeightTiler tiler;
-    /** The mapped file's weights, or the tiler's as tiled so far. */
-    private final WeightSource weights;
+    private final TransformerWeights weights;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
     private final int sessionContextLength;
@@ -51,19 +44,12 @@ public final class Model implements AutoCloseable {
         this.tileArena = tileArena;
         this.tokenizer = Tokenizer.of(VocabularyLoader.fromGguf(file));
         this.config = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
+        this.weights = TransformerWeights.fromGguf(file, config, tileArena);
         this.sessionContextLength = options.contextLength() > 0
                 ? options.contextLength()
                 : Math.min(config.contextLength(), ModelOptions.DEFAULT_CONTEXT_CAP);
-        this.chatTemplateSource = file.getString(CHAT_TEMPLATE_KEY, null);
-        // the tiler starts last: nothing after it may fail and leave it writing to a closed arena
-        if (tileArena != null) {
-            this.tiler = WeightTiler.start(file, config, tileArena);
-            this.weights = tiler;
-        } else {
-            this.tiler = null;
-            this.weights = WeightSource.of(TransformerWeights.fromGguf(file, config));
-        }
         this.pool = new WorkerPool(options.threads());
+        this.chatTemplateSource = file.getString(CHAT_TEMPLATE_KEY, null);
     }
 
     /** Where GGUF files keep the model's Jinja chat template. */
@@ -92,21 +78,6 @@ public final class Model implements AutoCloseable {
             }
             file.close();
             throw e;
-        }
-    }
-
-    /**
-     * Waits until the weights are in the tiled layout (see {@link ModelOptions#tileWeights()}); returns at once when
-     * they are, or are not to be tiled. A large model is tiled in the background and computes from the file's layout
-     * meanwhile, more slowly: call this before measuring speed.
-     *
-     * @throws GgufFormatException when a matrix could not be tiled (a non-finite block scale); the model still
-     *                             computes it from the file's layout
-     * @throws InferjException     when tiling stopped on another error, or the wait was interrupted
-     */
-    public void awaitTiledWeights() {
-        if (tiler != null) {
-            tiler.await();
         }
     }
 
@@ -165,9 +136,6 @@ public final class Model implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
-        if (tiler != null) {
-            tiler.close();
-        }
         if (tileArena != null) {
             tileArena.close();
         }

@@ -3,7 +3,7 @@ package dev.inferj;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
 import dev.inferj.model.TransformerForward;
-import dev.inferj.model.WeightSource;
+import dev.inferj.model.TransformerWeights;
 import dev.inferj.model.ModelConfig;
 import dev.inferj.model.NonFiniteCheck;
 import dev.inferj.sampling.Sampler;
@@ -23,7 +23,7 @@ import java.util.List;
 public final class Session implements AutoCloseable {
     private final Model model;
     private final ModelConfig config;
-    private final WeightSource weights;
+    private final TransformerWeights weights;
     private final TransformerForward forward;
     private final Tokenizer tokenizer;
     private final int[] single = new int[1];
@@ -32,7 +32,7 @@ public final class Session implements AutoCloseable {
     private int position;
     private boolean closed;
 
-    Session(Model model, ModelConfig config, WeightSource weights, WorkerPool pool, int contextLength) {
+    Session(Model model, ModelConfig config, TransformerWeights weights, WorkerPool pool, int contextLength) {
         this.model = model;
         this.config = config;
         this.weights = weights;
@@ -207,7 +207,7 @@ public final class Session implements AutoCloseable {
         System.arraycopy(tokens, from, history, position, n);
         position += n;
         if (wantLogits) {
-            NonFiniteCheck.requireFinite(logits, position - 1, weights.current());
+            NonFiniteCheck.requireFinite(logits, position - 1, weights);
         }
         return logits;
     }

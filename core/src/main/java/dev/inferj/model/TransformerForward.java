@@ -16,14 +16,12 @@ import java.util.Arrays;
  * Rounding follows ggml (see shared/README): activations are prepared per weight type, q and the
  * attention probabilities are rounded to F16 before their products with the F16 cache.
  */
-public final class TransformerForward implements AutoCloseable {
+public final class TransformerForward {
     /** Most tokens one call processes together. */
     public static final int MAX_BATCH = 32;
 
     private final ModelConfig c;
-    private final WeightSource weights;
-    /** The weights of the pass under way. */
-    private TransformerWeights w;
+    private final TransformerWeights w;
     private final Kernels k;
     private final WorkerPool pool;
     private final KvCache cache;
@@ -60,10 +58,9 @@ public final class TransformerForward implements AutoCloseable {
     /** Tokens in the current batch. */
     private int count;
 
-    public TransformerForward(ModelConfig config, WeightSource weights, Kernels kernels, WorkerPool pool,
-                              int contextLength) {
+    public TransformerForward(ModelConfig config, TransformerWeights weights, Kernels kernels, WorkerPool pool, int contextLength) {
         this.c = config;
-        this.weights = weights;
+        this.w = weights;
         this.k = kernels;
         this.pool = pool;
         this.cache = new KvCache(config, contextLength);
@@ -124,15 +121,6 @@ public final class TransformerForward implements AutoCloseable {
         if (n < 1 || n > MAX_BATCH) {
             throw new IllegalArgumentException("batch of " + n + " tokens; 1 to " + MAX_BATCH + " allowed");
         }
-        w = weights.acquire();
-        try {
-            return pass(tokens, from, n, position, wantLogits);
-        } finally {
-            weights.release();
-        }
-    }
-
-    private float[] pass(int[] tokens, int from, int n, int position, boolean wantLogits) {
         count = n;
         int embd = c.embeddingLength();
         for (int b = 0; b < n; b++) {
@@ -384,7 +372,6 @@ public final class TransformerForward implements AutoCloseable {
     }
 
     /** Frees the cache. */
-    @Override
     public void close() {
         cache.close();
     }

@@ -5,17 +5,20 @@ import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.kernels.GgmlType;
+import dev.inferj.kernels.KernelWarmUp;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.TileLayout;
 import dev.inferj.kernels.WeightMatrix;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The tensors of a decoder-only transformer (Llama, Qwen, Gemma, Mixtral, ...): matrices as views over the mapped file, or
- * tiled copies of them (see {@link WeightTiler}); the norm vectors (a few KB each) copied to float arrays.
+ * tiled copies of them (see {@link #fromGguf}); the norm vectors (a few KB each) copied to float arrays.
  */
 public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output) {
 
@@ -49,14 +52,13 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         }
     }
 
-    /** Reads the model's tensors from {@code f}: every matrix a view of the mapped file. */
-    public static TransformerWeights fromGguf(GgufFile f, ModelConfig c) {
-        return read(new TensorReader(f), c);
-    }
-
-    /** The model's tensors, matrices read from {@code t}'s tiled copies where it has them (see {@link WeightTiler}). */
-    static TransformerWeights read(TensorReader t, ModelConfig c) {
-        GgufFile f = t.file();
+    /**
+     * Reads the model's tensors from {@code f}. With a {@code tileArena} (shared: tensors are tiled on several threads), Q4_0 and Q8_0 matrices
+     * whose height is a multiple of the tile height are copied into it in {@link TileLayout} (and
+     * the mapped pages they came from released); without one every matrix stays a view of the file.
+     */
+    public static TransformerWeights fromGguf(GgufFile f, ModelConfig c, Arena tileArena) {
+        TensorReader t = new TensorReader(f, tileArena);
         int embd = c.embeddingLength();
         WeightMatrix embedding = t.matrix("token_embd.weight", embd, c.vocabularySize());
         Layer[] layers = new Layer[c.blockCount()];
@@ -115,32 +117,52 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                 t.experts(prefix + "ffn_down_exps.weight", ff, embd, n));
     }
 
-    /**
-     * Looks tensors up by name and checks their shape and type; reads a matrix from the tiled copy
-     * of its tensor once one has been {@linkplain #addTiles added}.
-     */
+    /** Looks tensors up by name and checks their shape and type. */
     static final class TensorReader {
+        /** Below this many bytes to tile, loading is quick and warming the kernels up would only compete with it. */
+        private static final long WARM_UP_BYTES = 64L << 20;
+
         private final GgufFile file;
-        /** The tiled copies of tensors, by name. */
+        /** The tiled copies of tensors, by name: filled before any matrix is read. */
         private final Map<String, MemorySegment> tiled = new ConcurrentHashMap<>();
-        /** Vectors already read, so that weights can be read again cheaply as tiles arrive. */
-        private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
 
-        TensorReader(GgufFile file) {
+        TensorReader(GgufFile file, Arena tileArena) {
             this.file = file;
+            if (tileArena != null) {
+                tileAll(tileArena);
+            }
         }
 
-        GgufFile file() {
-            return file;
-        }
-
-        /** From now on, matrices of {@code tensor} are read from {@code tiles}, its copy in {@link TileLayout}. */
-        void addTiles(GgufTensorInfo tensor, MemorySegment tiles) {
-            tiled.put(tensor.name(), tiles);
+        /**
+         * Tiles every Q4_0 and Q8_0 tensor whose rows (all dimensions but the first, taken
+         * together) come in whole tiles, several tensors at once: most of the time goes into
+         * fresh memory being faulted in and zeroed, which one thread does slowly. The file's pages
+         * are released after each tensor; they are not read again.
+         */
+        private void tileAll(Arena arena) {
+            List<GgufTensorInfo> tileable = file.tensors().stream().filter(TensorReader::tileable).toList();
+            long bytes = tileable.stream().mapToLong(t -> file.data(t).byteSize()).sum();
+            if (bytes >= WARM_UP_BYTES) {
+                KernelWarmUp.start(); // the JIT compiles the tiled kernels while the weights are copied
+            }
+            try {
+                tileable.parallelStream().forEach(t -> {
+                    MemorySegment source = file.data(t);
+                    long[] dims = t.dims();
+                    WeightMatrix rowMajor = new WeightMatrix(t.name(), t.type(), source,
+                            (int) (t.elementCount() / dims[0]), (int) dims[0]);
+                    tiled.put(t.name(), TileLayout.repack(rowMajor, arena.allocate(source.byteSize(), 64)).data());
+                    if (source.isMapped()) {
+                        source.unload();
+                    }
+                });
+            } catch (IllegalArgumentException e) { // a non-finite block scale, named by row and block
+                throw new GgufFormatException(file.source() + ": tensor " + e.getMessage(), e);
+            }
         }
 
         /** A Q4_0 or Q8_0 tensor of two or more dimensions whose rows (all dimensions but the first) come in whole tiles. */
-        static boolean tileable(GgufTensorInfo t) {
+        private static boolean tileable(GgufTensorInfo t) {
             long[] dims = t.dims();
             if (dims.length < 2 || dims[0] <= 0 || dims[0] > Integer.MAX_VALUE || dims[0] % t.type().blockSize() != 0) {
                 return false;
@@ -222,10 +244,6 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         }
 
         float[] vector(String name, int n) {
-            float[] known = vectors.get(name);
-            if (known != null) {
-                return known;
-            }
             GgufTensorInfo t = info(name, n);
             float[] v = new float[n];
             Kernels.get().dequantizeRow(new WeightMatrix(name, t.type(), file.data(t), 1, n), 0, v, 0);
@@ -234,7 +252,6 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                     throw new GgufFormatException(file.source() + ": tensor " + name + " holds " + v[i] + " at index " + i);
                 }
             }
-            vectors.put(name, v);
             return v;
         }
 

@@ -21,7 +21,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -157,16 +156,9 @@ class HostileModelTest {
     }
 
     @Test
-    void anInfiniteBlockScaleIsReportedWhenTheWeightsAreTiledAndTheMatrixIsComputedFromTheFile() {
+    void anInfiniteBlockScaleIsRejectedWhenTheWeightsAreTiled() {
         Path file = variant("llama-dense-q8_0.gguf", w -> infiniteScale(w, "blk.0.ffn_up.weight", 37));
-        try (Model m = Model.load(file, ModelOptions.defaults().withContextLength(64)); Session s = m.newSession()) {
-            GgufFormatException e = assertThrows(GgufFormatException.class, m::awaitTiledWeights);
-            for (String part : List.of("blk.0.ffn_up.weight", "block 5", "non-finite scale")) {
-                assertTrue(e.getMessage().contains(part), e.getMessage());
-            }
-            InferjException logits = assertThrows(InferjException.class, () -> s.evaluate(1, 2, 3));
-            assertTrue(logits.getMessage().contains("blk.0.ffn_up.weight"), logits.getMessage());
-        }
+        loadFails(GgufFormatException.class, file, "blk.0.ffn_up.weight", "block 5", "non-finite scale");
     }
 
     /** Block {@code block} of a Q8_0 tensor gets the F16 scale +infinity. */

@@ -78,7 +78,6 @@ public class ModelBenchmarks {
         ForgedModel.of(s, GgmlType.valueOf(type), 42).write(file, Runtime.getRuntime().availableProcessors());
         ModelOptions options = ModelOptions.defaults().withContextLength(DECODE_CONTEXT).withTileWeights(tiles);
         model = Model.load(file, threads > 0 ? options.withThreads(threads) : options);
-        model.awaitTiledWeights();
         decode = model.newSession();
         prefill = model.newSession();
         logits = new float[model.info().vocabularySize()];

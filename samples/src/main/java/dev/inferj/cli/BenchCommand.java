@@ -109,11 +109,8 @@ final class BenchCommand implements Callable<Integer> {
                     .withTileWeights(!noTiles);
             long loadStart = System.nanoTime();
             try (Model m = Model.load(model, options)) {
-                long loaded = System.nanoTime();
-                m.awaitTiledWeights(); // measure the kernels the model runs on for good
                 if (progress) {
-                    log("%d threads: loaded in %.2f s, weights tiled %.2f s later", t, (loaded - loadStart) * 1e-9,
-                            (System.nanoTime() - loaded) * 1e-9);
+                    log("%d threads: loaded in %.2f s", t, (System.nanoTime() - loadStart) * 1e-9);
                 }
                 if (kernels == null) {
                     kernels = m.kernels();
