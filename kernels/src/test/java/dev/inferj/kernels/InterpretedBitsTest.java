@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.inferj.kernels.KernelAgreement.Values;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,19 +26,7 @@ class InterpretedBitsTest {
         for (int i = 0; i < 300; i++) { // enough calls for C2 to compile the kernels
             compiled = digest(k);
         }
-        Path log = dir.resolve("digest.log");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector", "-Xint",
-                "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), InterpretedBitsTest.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        if (!child.waitFor(120, TimeUnit.SECONDS)) {
-            child.destroyForcibly();
-            throw new AssertionError("child JVM still running after 120 s");
-        }
-        String output = Files.readString(log);
-        assertEquals(0, child.exitValue(), output);
+        String output = ChildJvm.run(dir, InterpretedBitsTest.class, "--add-modules", "jdk.incubator.vector", "-Xint");
         assertEquals(k.name() + " " + Long.toHexString(compiled), output.lines().reduce((a, b) -> b).orElse(""), output);
     }
 

@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,18 +17,7 @@ class KernelProviderTest {
     }
 
     private static String run(Path dir, String... jvmFlags) throws IOException, InterruptedException {
-        Path log = dir.resolve("provider.log");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(jvmFlags));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelProviderTest.class.getName()));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!child.waitFor(60, TimeUnit.SECONDS)) {
-            child.destroyForcibly();
-            throw new AssertionError("child JVM still running after 60 s");
-        }
-        String output = Files.readString(log);
-        assertEquals(0, child.exitValue(), output);
-        return output;
+        return ChildJvm.run(dir, KernelProviderTest.class, jvmFlags);
     }
 
     @Test

@@ -1,13 +1,10 @@
 package dev.inferj.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.VectorShape;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,20 +22,8 @@ class VectorWidthsTest {
     @ValueSource(ints = {256, 128})
     void vectorKernelsAgreeWithScalarAtNarrowerWidth(int bits, @TempDir Path dir) throws IOException, InterruptedException {
         assumeTrue(bits <= VectorShape.preferredShape().vectorBitSize(), "this machine's vectors are narrower");
-        Path log = dir.resolve("agreement.log");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "-Dinferj.kernels.bits=" + bits, "-Xmx512m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), KernelAgreement.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        if (!child.waitFor(120, TimeUnit.SECONDS)) {
-            child.destroyForcibly();
-            throw new AssertionError("child JVM still running after 120 s");
-        }
-        String output = Files.readString(log);
-        assertEquals(0, child.exitValue(), output);
+        String output = ChildJvm.run(dir, KernelAgreement.class, "--add-modules", "jdk.incubator.vector",
+                "-Dinferj.kernels.bits=" + bits);
         assertTrue(output.contains("vector-" + bits + ": "), output);
     }
 }
