@@ -5,6 +5,7 @@ import dev.inferj.chat.ChatTemplateOptions;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
+import dev.inferj.model.TileCache;
 import dev.inferj.model.TransformerWeights;
 import dev.inferj.model.ModelConfig;
 import dev.inferj.model.VocabularyLoader;
@@ -39,12 +40,12 @@ public final class Model implements AutoCloseable {
     private final String chatTemplateSource;
     private volatile ChatTemplate chatTemplate;
 
-    private Model(GgufFile file, Arena tileArena, ModelOptions options) {
+    private Model(GgufFile file, Arena tileArena, TileCache tileCache, ModelOptions options) {
         this.file = file;
         this.tileArena = tileArena;
         this.tokenizer = Tokenizer.of(VocabularyLoader.fromGguf(file));
         this.config = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
-        this.weights = TransformerWeights.fromGguf(file, config, tileArena);
+        this.weights = TransformerWeights.fromGguf(file, config, tileArena, tileCache);
         this.sessionContextLength = options.contextLength() > 0
                 ? options.contextLength()
                 : Math.min(config.contextLength(), ModelOptions.DEFAULT_CONTEXT_CAP);
@@ -71,7 +72,9 @@ public final class Model implements AutoCloseable {
         GgufFile file = GgufFile.open(path);
         Arena tileArena = options.tileWeights() ? Arena.ofShared() : null;
         try {
-            return new Model(file, tileArena, options);
+            TileCache tileCache = tileArena != null && options.tileCache() != null
+                    ? TileCache.of(path, options.tileCache()) : null;
+            return new Model(file, tileArena, tileCache, options);
         } catch (RuntimeException | Error e) {
             if (tileArena != null) {
                 tileArena.close();

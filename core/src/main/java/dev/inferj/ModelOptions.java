@@ -1,5 +1,7 @@
 package dev.inferj;
 
+import java.nio.file.Path;
+
 /**
  * How a model is loaded.
  *
@@ -8,8 +10,11 @@ package dev.inferj;
  * @param tileWeights   copy Q4_0 and Q8_0 matrices at load into a layout the kernels read several
  *                      times faster (the same size, in memory the model owns; the file's pages
  *                      they came from are released); {@code false} computes on the mapped file as it is
+ * @param tileCache     a directory where tiled weights are kept, so that the next load of the same file
+ *                      maps them instead of copying the weights again (a file as large as the model's
+ *                      Q4_0 and Q8_0 tensors); {@code null}, the default, keeps none
  */
-public record ModelOptions(int threads, int contextLength, boolean tileWeights) {
+public record ModelOptions(int threads, int contextLength, boolean tileWeights, Path tileCache) {
     /** Sessions hold at most this many positions unless asked for more: the KV cache of a long-context model is large. */
     public static final int DEFAULT_CONTEXT_CAP = 4096;
 
@@ -24,18 +29,23 @@ public record ModelOptions(int threads, int contextLength, boolean tileWeights) 
 
     /** All processors, the model's context length capped at {@value #DEFAULT_CONTEXT_CAP}, tiled weights. */
     public static ModelOptions defaults() {
-        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 0, true);
+        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 0, true, null);
     }
 
     public ModelOptions withThreads(int threads) {
-        return new ModelOptions(threads, contextLength, tileWeights);
+        return new ModelOptions(threads, contextLength, tileWeights, tileCache);
     }
 
     public ModelOptions withContextLength(int contextLength) {
-        return new ModelOptions(threads, contextLength, tileWeights);
+        return new ModelOptions(threads, contextLength, tileWeights, tileCache);
     }
 
     public ModelOptions withTileWeights(boolean tileWeights) {
-        return new ModelOptions(threads, contextLength, tileWeights);
+        return new ModelOptions(threads, contextLength, tileWeights, tileCache);
+    }
+
+    /** Keeps tiled weights in {@code directory} (created when missing), or none with {@code null}. */
+    public ModelOptions withTileCache(Path directory) {
+        return new ModelOptions(threads, contextLength, tileWeights, directory);
     }
 }

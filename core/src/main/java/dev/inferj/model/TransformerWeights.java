@@ -58,7 +58,15 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
      * the mapped pages they came from released); without one every matrix stays a view of the file.
      */
     public static TransformerWeights fromGguf(GgufFile f, ModelConfig c, Arena tileArena) {
-        TensorReader t = new TensorReader(f, tileArena);
+        return fromGguf(f, c, tileArena, null);
+    }
+
+    /**
+     * As {@link #fromGguf(GgufFile, ModelConfig, Arena)}; with a {@code tileCache}, the tiled tensors are mapped from
+     * it when it holds them, and written to it after tiling when it does not.
+     */
+    public static TransformerWeights fromGguf(GgufFile f, ModelConfig c, Arena tileArena, TileCache tileCache) {
+        TensorReader t = new TensorReader(f, tileArena, tileCache);
         int embd = c.embeddingLength();
         WeightMatrix embedding = t.matrix("token_embd.weight", embd, c.vocabularySize());
         Layer[] layers = new Layer[c.blockCount()];
@@ -126,10 +134,10 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         /** The tiled copies of tensors, by name: filled before any matrix is read. */
         private final Map<String, MemorySegment> tiled = new ConcurrentHashMap<>();
 
-        TensorReader(GgufFile file, Arena tileArena) {
+        TensorReader(GgufFile file, Arena tileArena, TileCache cache) {
             this.file = file;
             if (tileArena != null) {
-                tileAll(tileArena);
+                tileAll(tileArena, cache);
             }
         }
 
@@ -139,8 +147,15 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
          * fresh memory being faulted in and zeroed, which one thread does slowly. The file's pages
          * are released after each tensor; they are not read again.
          */
-        private void tileAll(Arena arena) {
+        private void tileAll(Arena arena, TileCache cache) {
             List<GgufTensorInfo> tileable = file.tensors().stream().filter(TensorReader::tileable).toList();
+            if (cache != null) {
+                Map<String, MemorySegment> cached = cache.read(tileable, tileable.stream().map(t -> t.byteSize()).toList(), arena);
+                if (cached != null) {
+                    tiled.putAll(cached);
+                    return;
+                }
+            }
             long bytes = tileable.stream().mapToLong(t -> file.data(t).byteSize()).sum();
             if (bytes >= WARM_UP_BYTES) {
                 KernelWarmUp.start(); // the JIT compiles the tiled kernels while the weights are copied
@@ -158,6 +173,9 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                 });
             } catch (IllegalArgumentException e) { // a non-finite block scale, named by row and block
                 throw new GgufFormatException(file.source() + ": tensor " + e.getMessage(), e);
+            }
+            if (cache != null) {
+                cache.write(tileable, tiled);
             }
         }
 

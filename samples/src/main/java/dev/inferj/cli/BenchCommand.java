@@ -63,6 +63,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-tiles", description = "Compute on the Q4_0 and Q8_0 weights as the file lays them out (default: tile them at load).")
     boolean noTiles;
 
+    @Option(names = "--tile-cache", paramLabel = "DIR", description = "Keep the tiled weights in DIR (see generate --help).")
+    private Path tileCache;
+
     @Option(names = "--no-warmup", description = "Skip the warm-up run of each test.")
     boolean noWarmup;
 
@@ -106,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean markdown = output.equals("md");
         for (int t : threadCounts) {
             ModelOptions options = ModelOptions.defaults().withThreads(t).withContextLength(Math.max(prompt, generate) + 1)
-                    .withTileWeights(!noTiles);
+                    .withTileWeights(!noTiles).withTileCache(tileCache);
             long loadStart = System.nanoTime();
             try (Model m = Model.load(model, options)) {
                 if (progress) {

@@ -20,8 +20,13 @@ final class ModelArguments {
             + "a faster load, slower products (default: tile them at load).")
     boolean noTiles;
 
+    @Option(names = "--tile-cache", paramLabel = "DIR", description = "Keep the tiled weights in DIR, so that the next "
+            + "load of the same file maps them instead of tiling again (a file as large as the model).")
+    Path tileCache;
+
     ModelOptions options() {
-        ModelOptions options = ModelOptions.defaults().withContextLength(contextLength).withTileWeights(!noTiles);
+        ModelOptions options = ModelOptions.defaults().withContextLength(contextLength).withTileWeights(!noTiles)
+                .withTileCache(tileCache);
         return threads == null ? options : options.withThreads(threads);
     }
 
