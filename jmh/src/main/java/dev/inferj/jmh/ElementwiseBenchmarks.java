@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The per-activation kernels a forward pass runs between its matrix products, scalar reference
  * against Vector API, on a 4096-wide model's hidden state and a 14336-wide feed-forward: swiGlu
  * (its exp), rmsNorm, the Q8_0 quantization of an activation ({@code prepare}), a float dot
- * product and softmax. The setup refuses to measure when the two disagree beyond the property
- * tests' tolerances.
+ * product and softmax (scalar in both). The setup refuses to measure when swiGlu, rmsNorm or dot
+ * disagree beyond the property tests' tolerances; the quantization's agreement is left to those tests.
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar ElementwiseBenchmarks -p n=14336}
  */
@@ -81,6 +81,15 @@ public class ElementwiseBenchmarks {
         for (int i = 0; i < n; i++) {
             if (Math.abs(expected[i] - actual[i]) > 1e-6f * Math.abs(expected[i]) + Float.MIN_NORMAL) {
                 throw new IllegalStateException("swiGlu disagrees at " + i + ": " + expected[i] + " vs " + actual[i]);
+            }
+        }
+        float[] normExpected = new float[n];
+        float[] normActual = new float[n];
+        scalar.rmsNorm(gate, 0, weight, normExpected, 0, n, 1e-5f);
+        vector.rmsNorm(gate, 0, weight, normActual, 0, n, 1e-5f);
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(normExpected[i] - normActual[i]) > 1e-6f * Math.abs(normExpected[i]) + Float.MIN_NORMAL) {
+                throw new IllegalStateException("rmsNorm disagrees at " + i + ": " + normExpected[i] + " vs " + normActual[i]);
             }
         }
         float d = scalar.dot(gate, 0, up, 0, n);
