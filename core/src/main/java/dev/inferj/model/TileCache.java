@@ -38,7 +38,7 @@ public record TileCache(Path file, long sourceSize, long sourceModified) {
     /** "INFJTIL1", little-endian. */
     private static final long MAGIC = 0x314c49544a464e49L;
     /** Bump when {@link dev.inferj.kernels.TileLayout} changes. */
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int HEADER_BYTES = 64;
     private static final int ALIGN = 64;
     private static final long WRITE_CHUNK = 1L << 30;

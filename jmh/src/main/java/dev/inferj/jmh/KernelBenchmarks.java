@@ -48,7 +48,7 @@ public class KernelBenchmarks {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A weight type; "/tiles" repacks the matrix into {@link TileLayout} first. */
-    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "F16", "F32"})
+    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "Q4_K", "Q4_K/tiles", "Q6_K", "Q6_K/tiles", "F16", "F32"})
     public String type;
 
     /** Rows x columns: a 4096-wide model's attention projection, and its feed-forward up and gate. */
@@ -173,6 +173,7 @@ public class KernelBenchmarks {
         for (int i = 0; i < cols; i++) {
             v[i] = switch (x.format()) {
                 case Q8_0 -> x.quants()[i] * x.scales()[i / PreparedVector.Q8_BLOCK];
+                case Q8_K -> x.quants()[i] * x.scales()[i / PreparedVector.Q8_K_BLOCK];
                 default -> x.values()[i];
             };
         }
@@ -204,6 +205,19 @@ public class KernelBenchmarks {
                         quants[i] = (byte) rnd.nextInt(256);
                     }
                     MemorySegment.copy(quants, 0, m, ValueLayout.JAVA_BYTE, at + 2, quantBytes);
+                }
+            }
+            case Q4_K, Q6_K -> {
+                // random bytes, then small finite F16 factors where the block keeps them
+                byte[] block = new byte[t.bytesPerBlock()];
+                for (long at = 0; at < m.byteSize(); at += block.length) {
+                    for (int i = 0; i < block.length; i++) {
+                        block[i] = (byte) rnd.nextInt(256);
+                    }
+                    MemorySegment.copy(block, 0, m, ValueLayout.JAVA_BYTE, at, block.length);
+                    for (int f : TileLayout.factorOffsets(t)) {
+                        m.set(F16, at + f, Float.floatToFloat16((float) (0.001 + 0.002 * rnd.nextDouble())));
+                    }
                 }
             }
             default -> throw new IllegalArgumentException("no benchmark weights for " + t);

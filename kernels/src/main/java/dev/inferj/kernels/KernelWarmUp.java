@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Gets the JIT to compile the hot kernels before a model needs them: until C2 has compiled a
  * Vector API kernel it runs many times slower, and the first forward pass of a large model would
- * pay for that. {@link #start} runs the tiled Q4_0 and Q8_0 products (one token and a batch) on
+ * pay for that. {@link #start} runs the tiled Q4_0, Q8_0, Q4_K and Q6_K products (one token and a batch) on
  * small random matrices in a background thread, once per JVM, while the caller goes on loading.
  */
 public final class KernelWarmUp {
@@ -33,8 +33,8 @@ public final class KernelWarmUp {
         int cols = 256;
         SplittableRandom random = new SplittableRandom(1);
         try (Arena arena = Arena.ofConfined()) {
-            WeightMatrix[] matrices = new WeightMatrix[2];
-            GgmlType[] types = {GgmlType.Q4_0, GgmlType.Q8_0};
+            GgmlType[] types = {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K};
+            WeightMatrix[] matrices = new WeightMatrix[types.length];
             for (int t = 0; t < types.length; t++) {
                 MemorySegment rowMajor = arena.allocate(types[t].byteSize(cols) * rows, 64);
                 for (long i = 0; i < rowMajor.byteSize(); i++) {
@@ -49,17 +49,22 @@ public final class KernelWarmUp {
                 x[i] = (float) random.nextGaussian();
             }
             PreparedVector[] batch = new PreparedVector[5];
+            PreparedVector[] kBatch = new PreparedVector[batch.length];
             float[][] out = new float[batch.length][rows];
             for (int b = 0; b < batch.length; b++) {
                 batch[b] = new PreparedVector(cols);
+                kBatch[b] = new PreparedVector(cols);
                 k.prepare(x, 0, cols, ActivationFormat.Q8_0, batch[b]);
+                k.prepare(x, 0, cols, ActivationFormat.Q8_K, kBatch[b]);
             }
             for (int round = 0; round < ROUNDS; round++) {
                 for (WeightMatrix w : matrices) {
-                    k.matVec(w, batch[0], out[0], 0, 0, rows);
-                    k.matMul(w, batch, batch.length, out, 0, 0, rows);
+                    PreparedVector[] xs = w.type().activationFormat() == ActivationFormat.Q8_K ? kBatch : batch;
+                    k.matVec(w, xs[0], out[0], 0, 0, rows);
+                    k.matMul(w, xs, xs.length, out, 0, 0, rows);
                 }
                 k.prepare(x, 0, cols, ActivationFormat.Q8_0, batch[round % batch.length]);
+                k.prepare(x, 0, cols, ActivationFormat.Q8_K, kBatch[round % batch.length]);
             }
         }
     }

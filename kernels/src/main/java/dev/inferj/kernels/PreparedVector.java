@@ -16,7 +16,7 @@ public final class PreparedVector {
     /** The values for F32, F16 and BF16; for Q8_0 the quants as floats (for tiled Q8_0 weights). */
     final float[] values;
     final byte[] quants;
-    /** Q8_0: each quant in both halves of an int, {@code (q & 0xffff) | q << 16} (for tiled Q4_0 weights). */
+    /** Q8_0 and Q8_K: each quant in both halves of an int, {@code (q & 0xffff) | q << 16} (for tiled Q4_0, Q4_K, Q6_K weights). */
     final int[] quantPairs;
     /** Q8_0: the sum of the quants of each block. */
     final int[] quantSums;
@@ -41,16 +41,23 @@ public final class PreparedVector {
     /** Q8_0: fills the forms of the quants that the tiled kernels read (values, quantPairs, quantSums). */
     void deriveFromQ8_0Quants() {
         for (int i = 0; i < length; i++) {
-            int q = quants[i];
-            values[i] = q;
-            quantPairs[i] = (q & 0xffff) | q << 16;
+            values[i] = quants[i];
         }
+        deriveQuantPairs();
         for (int b = 0; b < length / Q8_BLOCK; b++) {
             int sum = 0;
             for (int i = 0; i < Q8_BLOCK; i++) {
                 sum += quants[b * Q8_BLOCK + i];
             }
             quantSums[b] = sum;
+        }
+    }
+
+    /** Q8_0 and Q8_K: each quant in both halves of an int, as the tiled Q4_0, Q4_K and Q6_K kernels broadcast it. */
+    void deriveQuantPairs() {
+        for (int i = 0; i < length; i++) {
+            int q = quants[i];
+            quantPairs[i] = (q & 0xffff) | q << 16;
         }
     }
 

@@ -38,7 +38,10 @@ public class ScalarKernels implements Kernels {
                 out.deriveFromQ8_0Quants();
             }
             case Q8_1 -> quantizeQ8_0(x, offset, length, out, true);
-            case Q8_K -> quantizeQ8_K(x, offset, length, out);
+            case Q8_K -> {
+                quantizeQ8_K(x, offset, length, out);
+                out.deriveQuantPairs();
+            }
         }
     }
 
@@ -138,6 +141,9 @@ public class ScalarKernels implements Kernels {
 
     /** Row {@code r} of {@code w} dotted with a prepared activation. */
     protected float dotRow(WeightMatrix w, int r, PreparedVector x) {
+        if (w.layout() == WeightMatrix.Layout.TILES && TiledKQuants.supports(w.type())) {
+            return dotRow(untiled(w, r), 0, x);
+        }
         MemorySegment m = w.data();
         long base = w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(r) : -1; // tiled: see scaleAt, quantAt
         int n = w.cols();
@@ -215,6 +221,10 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void dequantizeRow(WeightMatrix w, int row, float[] out, int offset) {
+        if (w.layout() == WeightMatrix.Layout.TILES && TiledKQuants.supports(w.type())) {
+            dequantizeRow(untiled(w, row), 0, out, offset);
+            return;
+        }
         MemorySegment m = w.data();
         long base = w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(row) : -1; // tiled: see scaleAt, quantAt
         int n = w.cols();
@@ -262,6 +272,20 @@ public class ScalarKernels implements Kernels {
             case Q6_K -> KQuantBlocks.dequantizeQ6_K(m, base, out, offset, n / w.type().blockSize());
             default -> throw new UnsupportedOperationException("no kernels for " + w.type() + " weights (" + w.name() + ")");
         }
+    }
+
+    /** A per-thread buffer for {@link #untiled}. */
+    private static final ThreadLocal<byte[]> UNTILED_ROW = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /** Row {@code r} of a tiled Q4_K or Q6_K matrix as a one-row matrix in ggml's layout, in a per-thread buffer. */
+    private static WeightMatrix untiled(WeightMatrix w, int r) {
+        byte[] row = UNTILED_ROW.get();
+        if (row.length < w.rowBytes()) {
+            row = new byte[(int) w.rowBytes()];
+            UNTILED_ROW.set(row);
+        }
+        TiledKQuants.untileRow(w, r, row);
+        return new WeightMatrix(w.name(), w.type(), MemorySegment.ofArray(row).asSlice(0, w.rowBytes()), 1, w.cols());
     }
 
     /** Offset of the F16 scale of block {@code b} of row {@code r} (Q8_0, Q4_0), in either layout. */

@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.stream.IntStream;
 
 /**
- * A load-time layout for Q4_0 and Q8_0 matrices that lets the vector kernels work on many rows
+ * A load-time layout for Q4_0, Q8_0, Q4_K and Q6_K matrices that lets the vector kernels work on many rows
  * at once: rows are taken in tiles of {@link #TILE_ROWS}, and a tile is stored block by block.
  * The tile-block of tile {@code t} and block {@code b} holds the same bytes as the 32 row blocks
  * it replaces, so a tiled matrix is exactly as large as the file's:
@@ -16,6 +16,7 @@ import java.util.stream.IntStream;
  *     side by side (8 groups of 64 bytes), so a row's four nibbles of elements {@code j, j + 16,
  *     j + 1, j + 17} sit in one 16-bit lane.
  * </ul>
+ * Q4_K and Q6_K tile super-blocks of 256 elements, in the same way: see {@link TiledKQuants}.
  * Block scales must be finite (a file with an infinite or NaN scale is refused here: the tiled
  * kernels convert scales from F16 in two operations that assume it).
  *
@@ -39,7 +40,20 @@ public final class TileLayout {
 
     /** Whether matrices of this type and height can be tiled. */
     public static boolean supports(GgmlType type, int rows) {
-        return (type == GgmlType.Q4_0 || type == GgmlType.Q8_0) && rows % TILE_ROWS == 0;
+        return (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || TiledKQuants.supports(type)) && rows % TILE_ROWS == 0;
+    }
+
+    /**
+     * Byte offsets, within a ggml block of a type that can be tiled, of its F16 factors: the block
+     * scale of Q4_0 and Q8_0, {@code d} and {@code dmin} of Q4_K, {@code d} of Q6_K. Tiling requires them finite.
+     */
+    public static int[] factorOffsets(GgmlType type) {
+        return switch (type) {
+            case Q4_0, Q8_0 -> new int[] {0};
+            case Q4_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException(type + " cannot be tiled");
+        };
     }
 
     /**
@@ -81,15 +95,25 @@ public final class TileLayout {
         GgmlType type = w.type();
         int rowBytes = (int) w.rowBytes();
         int blockBytes = type.bytesPerBlock();
-        for (int b = 0; b < w.cols() / 32; b++) {
+        int[] factors = factorOffsets(type);
+        for (int b = 0; b < w.cols() / type.blockSize(); b++) {
             int tileBlock = b * blockBytes * TILE_ROWS;
             for (int lane = 0; lane < TILE_ROWS; lane++) {
                 int src = lane * rowBytes + b * blockBytes;
-                if ((in[src + 1] & 0x7c) == 0x7c) { // F16 exponent all ones: infinity or NaN
-                    throw new IllegalArgumentException(w.name() + ": row " + (t * TILE_ROWS + lane) + ", block " + b
-                            + " has a non-finite scale (F16 bits 0x"
-                            + Integer.toHexString((in[src + 1] & 0xff) << 8 | in[src] & 0xff) + ")");
+                for (int f : factors) {
+                    if ((in[src + f + 1] & 0x7c) == 0x7c) { // F16 exponent all ones: infinity or NaN
+                        throw new IllegalArgumentException(w.name() + ": row " + (t * TILE_ROWS + lane) + ", block " + b
+                                + " has a non-finite scale (F16 bits 0x"
+                                + Integer.toHexString((in[src + f + 1] & 0xff) << 8 | in[src + f] & 0xff) + ")");
+                    }
                 }
+            }
+            if (TiledKQuants.supports(type)) {
+                TiledKQuants.tileBlock(type, in, rowBytes, b, out, tileBlock);
+                continue;
+            }
+            for (int lane = 0; lane < TILE_ROWS; lane++) {
+                int src = lane * rowBytes + b * blockBytes;
                 out[tileBlock + 2 * lane] = in[src];
                 out[tileBlock + 2 * lane + 1] = in[src + 1];
                 for (int j = 0; j < blockBytes - 2; j++) {

@@ -2,6 +2,7 @@ package dev.inferj.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -457,6 +458,13 @@ final class VectorKernels extends ScalarKernels {
     private static void tiledMatVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow) {
         int blocks = w.cols() / Q8;
         long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
+        if (TiledKQuants.supports(w.type())) {
+            KQuantScratch scratch = K_SCRATCH.get();
+            for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
+                tiledKQuant(w, (row / TileLayout.TILE_ROWS) * tileBytes, x, scratch, out, outOffset + row);
+            }
+            return;
+        }
         if (w.type() == GgmlType.Q8_0) {
             for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
                 tileQ8_0(w.data(), (row / TileLayout.TILE_ROWS) * tileBytes, x.values, x.scales, blocks, out, outOffset + row);
@@ -479,6 +487,16 @@ final class VectorKernels extends ScalarKernels {
         }
         int blocks = w.cols() / Q8;
         long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
+        if (TiledKQuants.supports(w.type())) {
+            // token after token over one tile at a time: the tile stays in cache for the later tokens
+            KQuantScratch scratch = K_SCRATCH.get();
+            for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
+                for (int t = 0; t < count; t++) {
+                    tiledKQuant(w, (row / TileLayout.TILE_ROWS) * tileBytes, x[t], scratch, out[t], outOffset + row);
+                }
+            }
+            return;
+        }
         // Q4_0 takes two tiles a pass; an odd last tile is taken twice (the same result written twice)
         int step = w.type() == GgmlType.Q4_0 ? 2 * TileLayout.TILE_ROWS : TileLayout.TILE_ROWS;
         for (int row = fromRow; row < toRow; row += step) {
@@ -836,6 +854,246 @@ final class VectorKernels extends ScalarKernels {
             acc21.intoArray(o2, outAt + c + F.length());
             acc30.intoArray(o3, outAt + c);
             acc31.intoArray(o3, outAt + c + F.length());
+        }
+    }
+
+    // ---------------------------------------------------------------- tiled Q4_K and Q6_K
+
+    /**
+     * Per-thread room for the tiled K-quant kernels: a float accumulator for each of ggml's lanes
+     * (8 quant lanes, then Q4_K's 4 minimum lanes) and each row of a pass, and the current
+     * super-block's group scales as ints, 32 rows a group.
+     */
+    private record KQuantScratch(float[] lanes, int[] scales) {
+        KQuantScratch() {
+            this(new float[12 * TileLayout.TILE_ROWS], new int[16 * TileLayout.TILE_ROWS]);
+        }
+    }
+
+    private static final ThreadLocal<KQuantScratch> K_SCRATCH = ThreadLocal.withInitial(KQuantScratch::new);
+
+    private static void tiledKQuant(WeightMatrix w, long tile, PreparedVector x, KQuantScratch scratch, float[] out, int outAt) {
+        int blocks = w.cols() / PreparedVector.Q8_K_BLOCK;
+        if (w.type() == GgmlType.Q4_K) {
+            tileQ4_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.scales, out, outAt);
+        } else {
+            tileQ6_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.scales, out, outAt);
+        }
+    }
+
+    /**
+     * One tile of Q4_K weights ({@link TiledKQuants}) times a Q8_K activation, {@code TS.length()}
+     * rows a pass, computed as ggml does ({@link KQuantBlocks#dotQ4_K}) in every row lane: lane L
+     * of ggml's eight takes elements {@code 4L .. 4L+3} of each group of 32, i.e. the two 16-bit
+     * lanes of quant shorts {@code 2L} and {@code 2L+1} of each chunk, whose nibbles belong to the
+     * chunk's two groups (four products a group, at most 4 * 15 * 127: a short holds them). Each
+     * group's sum is widened to ints and multiplied by the group's scale; the lane's integer
+     * becomes a float once per super-block. The minimums go to four more lanes. At the end the
+     * lanes are added in ggml's order: the same bits as the row-major reference.
+     */
+    private static void tileQ4_K(MemorySegment m, long tile, int[] pairs, short[] groupSums, float[] xd, int blocks,
+            float[] lanes, int[] scales, float[] out, int outAt) {
+        int half = F.length();
+        for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
+            Arrays.fill(lanes, 0f);
+            for (int b = 0; b < blocks; b++) {
+                long blk = tile + 144L * TileLayout.TILE_ROWS * b;
+                int xa = b * PreparedVector.Q8_K_BLOCK;
+                float dx = xd[b];
+                // the rows' F16 d and dmin (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + half), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector n0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + TiledKQuants.Q4_K_DMIN + 2L * c, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector n1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + TiledKQuants.Q4_K_DMIN + 2L * (c + half), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                FloatVector d0 = h0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h0.and(0x80000000)).reinterpretAsFloats().mul(dx);
+                FloatVector d1 = h1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h1.and(0x80000000)).reinterpretAsFloats().mul(dx);
+                FloatVector dmin0 = n0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(n0.and(0x80000000)).reinterpretAsFloats().mul(-dx);
+                FloatVector dmin1 = n1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(n1.and(0x80000000)).reinterpretAsFloats().mul(-dx);
+                // the groups' scales into scales[32 g + row]; minimum lane i (groups 2i, 2i+1) into lane 8 + i
+                for (int i = 0; i < 4; i++) {
+                    ShortVector sc = ShortVector.fromMemorySegment(TS, m, blk + TiledKQuants.Q4_K_SCALES + 64L * i + 2L * c, LE);
+                    ShortVector mn = ShortVector.fromMemorySegment(TS, m,
+                            blk + TiledKQuants.Q4_K_SCALES + 64L * (4 + (i >> 1)) + 2L * c, LE);
+                    ShortVector scaleA = sc.and((short) 63);
+                    ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, 8).and((short) 63);
+                    ((IntVector) scaleA.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, 64 * i);
+                    ((IntVector) scaleA.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, 64 * i + half);
+                    ((IntVector) scaleB.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, 64 * i + 32);
+                    ((IntVector) scaleB.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, 64 * i + 32 + half);
+                    ShortVector minA = mn.lanewise(VectorOperators.LSHR, 8 * (i & 1)).and((short) 15)
+                            .or(sc.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
+                    ShortVector minB = mn.lanewise(VectorOperators.LSHR, 8 * (i & 1) + 4).and((short) 15)
+                            .or(sc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30));
+                    int g = b * 16 + 4 * i; // the activation's groups of 16
+                    int sumA = groupSums[g] + groupSums[g + 1];
+                    int sumB = groupSums[g + 2] + groupSums[g + 3];
+                    IntVector prod0 = ((IntVector) minA.convertShape(VectorOperators.S2I, I, 0)).mul(sumA)
+                            .add(((IntVector) minB.convertShape(VectorOperators.S2I, I, 0)).mul(sumB));
+                    IntVector prod1 = ((IntVector) minA.convertShape(VectorOperators.S2I, I, 1)).mul(sumA)
+                            .add(((IntVector) minB.convertShape(VectorOperators.S2I, I, 1)).mul(sumB));
+                    int at = 32 * (8 + i);
+                    ((FloatVector) prod0.convert(VectorOperators.I2F, 0)).fma(dmin0, FloatVector.fromArray(F, lanes, at))
+                            .intoArray(lanes, at);
+                    ((FloatVector) prod1.convert(VectorOperators.I2F, 0)).fma(dmin1, FloatVector.fromArray(F, lanes, at + half))
+                            .intoArray(lanes, at + half);
+                }
+                for (int lane = 0; lane < 8; lane++) {
+                    IntVector sumi0 = IntVector.zero(I);
+                    IntVector sumi1 = IntVector.zero(I);
+                    for (int i = 0; i < 4; i++) {
+                        ShortVector a = ShortVector.zero(TS);
+                        ShortVector bb = ShortVector.zero(TS);
+                        for (int p = 2 * lane; p < 2 * lane + 2; p++) {
+                            ShortVector v = ShortVector.fromMemorySegment(TS, m,
+                                    blk + TiledKQuants.Q4_K_QUANTS + 64L * (16 * i + p) + 2L * c, LE);
+                            int e = xa + 64 * i + 2 * p;
+                            a = a.add(v.and((short) 15).mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts()))
+                                    .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15)
+                                            .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()));
+                            bb = bb.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 15)
+                                            .mul(IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts()))
+                                    .add(v.lanewise(VectorOperators.LSHR, 12)
+                                            .mul(IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts()));
+                        }
+                        sumi0 = sumi0.add(((IntVector) a.convertShape(VectorOperators.S2I, I, 0))
+                                        .mul(IntVector.fromArray(I, scales, 64 * i)))
+                                .add(((IntVector) bb.convertShape(VectorOperators.S2I, I, 0))
+                                        .mul(IntVector.fromArray(I, scales, 64 * i + 32)));
+                        sumi1 = sumi1.add(((IntVector) a.convertShape(VectorOperators.S2I, I, 1))
+                                        .mul(IntVector.fromArray(I, scales, 64 * i + half)))
+                                .add(((IntVector) bb.convertShape(VectorOperators.S2I, I, 1))
+                                        .mul(IntVector.fromArray(I, scales, 64 * i + 32 + half)));
+                    }
+                    int at = 32 * lane;
+                    ((FloatVector) sumi0.convert(VectorOperators.I2F, 0)).fma(d0, FloatVector.fromArray(F, lanes, at))
+                            .intoArray(lanes, at);
+                    ((FloatVector) sumi1.convert(VectorOperators.I2F, 0)).fma(d1, FloatVector.fromArray(F, lanes, at + half))
+                            .intoArray(lanes, at + half);
+                }
+            }
+            addLanes(lanes, true, out, outAt + c);
+        }
+    }
+
+    /**
+     * For the {@code TS.length()} rows of a pass: ggml's {@code hsum_float_8} of quant lanes 0-7
+     * ({@link AvxLanes#sum}), plus, with {@code minimums}, the 4-lane sum of lanes 8-11.
+     */
+    private static void addLanes(float[] lanes, boolean minimums, float[] out, int outAt) {
+        for (int h = 0; h < TS.length(); h += F.length()) {
+            FloatVector r0 = FloatVector.fromArray(F, lanes, 128 + h).add(FloatVector.fromArray(F, lanes, h));
+            FloatVector r1 = FloatVector.fromArray(F, lanes, 160 + h).add(FloatVector.fromArray(F, lanes, 32 + h));
+            FloatVector r2 = FloatVector.fromArray(F, lanes, 192 + h).add(FloatVector.fromArray(F, lanes, 64 + h));
+            FloatVector r3 = FloatVector.fromArray(F, lanes, 224 + h).add(FloatVector.fromArray(F, lanes, 96 + h));
+            FloatVector sum = r0.add(r2).add(r1.add(r3));
+            if (minimums) {
+                sum = sum.add(FloatVector.fromArray(F, lanes, 256 + h).add(FloatVector.fromArray(F, lanes, 320 + h))
+                        .add(FloatVector.fromArray(F, lanes, 288 + h).add(FloatVector.fromArray(F, lanes, 352 + h))));
+            }
+            sum.intoArray(out, outAt + h);
+        }
+    }
+
+    /**
+     * One tile of Q6_K weights ({@link TiledKQuants}) times a Q8_K activation, {@code TS.length()}
+     * rows a pass, computed as ggml does ({@link KQuantBlocks#dotQ6_K}) in every row lane: lane L
+     * of ggml's eight takes elements {@code 4L .. 4L+3} of each run of 32, i.e. half of a run of
+     * 8 of the tile (three shorts of 6-bit fields). The unsigned quants' products are summed in
+     * 16 bits four at a time (at most 4 * 63 * 127), widened, times the group's scale; ggml then
+     * takes the quants' offset of 32 off lane L as 32 times the scaled activation sums of groups
+     * 2L and 2L+1. The lane's integer becomes a float once per super-block; at the end the lanes
+     * are added in ggml's order: the same bits as the row-major reference.
+     */
+    private static void tileQ6_K(MemorySegment m, long tile, int[] pairs, short[] groupSums, float[] xd, int blocks,
+            float[] lanes, int[] scales, float[] out, int outAt) {
+        int half = F.length();
+        for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
+            Arrays.fill(lanes, 0f);
+            for (int b = 0; b < blocks; b++) {
+                long blk = tile + 210L * TileLayout.TILE_ROWS * b;
+                int xa = b * PreparedVector.Q8_K_BLOCK;
+                // the rows' F16 d (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
+                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + half), LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                FloatVector d0 = h0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h0.and(0x80000000)).reinterpretAsFloats().mul(xd[b]);
+                FloatVector d1 = h1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h1.and(0x80000000)).reinterpretAsFloats().mul(xd[b]);
+                // the groups' signed scales into scales[32 g + row]
+                for (int s = 0; s < 8; s++) {
+                    ShortVector sc = ShortVector.fromMemorySegment(TS, m, blk + TiledKQuants.Q6_K_SCALES + 64L * s + 2L * c, LE);
+                    ShortVector even = sc.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+                    ShortVector odd = sc.lanewise(VectorOperators.ASHR, 8);
+                    ((IntVector) even.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, 64 * s);
+                    ((IntVector) even.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, 64 * s + half);
+                    ((IntVector) odd.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, 64 * s + 32);
+                    ((IntVector) odd.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, 64 * s + 32 + half);
+                }
+                for (int j = 0; j < 4; j++) { // ggml's lanes 2j (low) and 2j+1 (high)
+                    IntVector low0 = IntVector.zero(I);
+                    IntVector low1 = IntVector.zero(I);
+                    IntVector high0 = IntVector.zero(I);
+                    IntVector high1 = IntVector.zero(I);
+                    for (int run = 0; run < 8; run++) { // the runs of 32 elements, 128 h + 32 k
+                        int u = 4 * run + j;
+                        int g = u >> 1;
+                        long at = blk + TiledKQuants.Q6_K_QUANTS + 64L * 3 * u + 2L * c;
+                        ShortVector va = ShortVector.fromMemorySegment(TS, m, at, LE);
+                        ShortVector vb = ShortVector.fromMemorySegment(TS, m, at + 64, LE);
+                        ShortVector vc = ShortVector.fromMemorySegment(TS, m, at + 128, LE);
+                        int e = xa + 8 * u;
+                        ShortVector low = va.and((short) 63).mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts())
+                                .add(va.lanewise(VectorOperators.LSHR, 6).and((short) 63)
+                                        .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()))
+                                .add(vb.and((short) 63).mul(IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts()))
+                                .add(vb.lanewise(VectorOperators.LSHR, 6).and((short) 63)
+                                        .mul(IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts()));
+                        ShortVector high = vc.and((short) 63).mul(IntVector.broadcast(TI, pairs[e + 4]).reinterpretAsShorts())
+                                .add(vc.lanewise(VectorOperators.LSHR, 6).and((short) 63)
+                                        .mul(IntVector.broadcast(TI, pairs[e + 5]).reinterpretAsShorts()))
+                                .add(va.lanewise(VectorOperators.LSHR, 12).or(vc.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
+                                        .mul(IntVector.broadcast(TI, pairs[e + 6]).reinterpretAsShorts()))
+                                .add(vb.lanewise(VectorOperators.LSHR, 12).or(vc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30))
+                                        .mul(IntVector.broadcast(TI, pairs[e + 7]).reinterpretAsShorts()));
+                        IntVector scale0 = IntVector.fromArray(I, scales, 32 * g);
+                        IntVector scale1 = IntVector.fromArray(I, scales, 32 * g + half);
+                        low0 = low0.add(((IntVector) low.convertShape(VectorOperators.S2I, I, 0)).mul(scale0));
+                        low1 = low1.add(((IntVector) low.convertShape(VectorOperators.S2I, I, 1)).mul(scale1));
+                        high0 = high0.add(((IntVector) high.convertShape(VectorOperators.S2I, I, 0)).mul(scale0));
+                        high1 = high1.add(((IntVector) high.convertShape(VectorOperators.S2I, I, 1)).mul(scale1));
+                    }
+                    // lane L less 32 * (sum_x of group 2L * its scale + sum_x of group 2L+1 * its scale)
+                    int gs = b * 16 + 4 * j;
+                    int sl = 64 * 2 * j;
+                    low0 = low0.sub(IntVector.fromArray(I, scales, sl).mul(groupSums[gs])
+                            .add(IntVector.fromArray(I, scales, sl + 32).mul(groupSums[gs + 1])).lanewise(VectorOperators.LSHL, 5));
+                    low1 = low1.sub(IntVector.fromArray(I, scales, sl + half).mul(groupSums[gs])
+                            .add(IntVector.fromArray(I, scales, sl + 32 + half).mul(groupSums[gs + 1])).lanewise(VectorOperators.LSHL, 5));
+                    high0 = high0.sub(IntVector.fromArray(I, scales, sl + 64).mul(groupSums[gs + 2])
+                            .add(IntVector.fromArray(I, scales, sl + 96).mul(groupSums[gs + 3])).lanewise(VectorOperators.LSHL, 5));
+                    high1 = high1.sub(IntVector.fromArray(I, scales, sl + 64 + half).mul(groupSums[gs + 2])
+                            .add(IntVector.fromArray(I, scales, sl + 96 + half).mul(groupSums[gs + 3])).lanewise(VectorOperators.LSHL, 5));
+                    int at = 64 * j;
+                    ((FloatVector) low0.convert(VectorOperators.I2F, 0)).fma(d0, FloatVector.fromArray(F, lanes, at)).intoArray(lanes, at);
+                    ((FloatVector) low1.convert(VectorOperators.I2F, 0)).fma(d1, FloatVector.fromArray(F, lanes, at + half))
+                            .intoArray(lanes, at + half);
+                    ((FloatVector) high0.convert(VectorOperators.I2F, 0)).fma(d0, FloatVector.fromArray(F, lanes, at + 32))
+                            .intoArray(lanes, at + 32);
+                    ((FloatVector) high1.convert(VectorOperators.I2F, 0)).fma(d1, FloatVector.fromArray(F, lanes, at + 32 + half))
+                            .intoArray(lanes, at + 32 + half);
+                }
+            }
+            addLanes(lanes, false, out, outAt + c);
         }
     }
 

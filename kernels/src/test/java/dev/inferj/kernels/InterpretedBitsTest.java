@@ -70,9 +70,10 @@ class InterpretedBitsTest {
                 h = mix(h, y);
             }
         }
-        for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0)) {
+        for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
+                GgmlType.Q4_K, GgmlType.Q6_K)) {
             int rows = 64;
-            int cols = 1056;
+            int cols = t.blockSize() == 256 ? 1280 : 1056;
             try (Arena arena = Arena.ofConfined()) {
                 WeightMatrix w = KernelAgreement.weights(arena, t, rows, cols, rnd);
                 PreparedVector x = new PreparedVector(cols);

@@ -25,9 +25,10 @@ import java.util.function.Supplier;
  *     {@code sqrt(n) * 2^-24 * sum|a_i*b_i|} of the exact sum for inputs with random rounding
  *     errors (the probabilistic bound of Higham and Mary), so 8 leaves a wide margin while a
  *     single dropped or doubled term of average size in 4096 still shows.
- * <li>tiled Q8_0 and Q4_0 matrices ({@link TileLayout}): identical bits to the same matrix
- *     row-major, for matVec and matMul and in both implementations: the tiled kernels sum each
- *     block in integers and add the scaled block sums in the scalar loop's order.
+ * <li>tiled Q8_0, Q4_0, Q4_K and Q6_K matrices ({@link TileLayout}): identical bits to the same
+ *     matrix row-major, for matVec and matMul and in both implementations: the tiled kernels sum
+ *     each block in integers and add the scaled block sums in the scalar loop's order (for the
+ *     K-quants, ggml's eight lanes).
  * <li>rmsNorm and swiGlu: {@code 1e-6 * |reference|} (plus the smallest normal float): rmsNorm
  *     sums its squares in double in another order, which can move the float mean by an ulp;
  *     swiGlu's vector exp is within an ulp or two of {@code (float) Math.exp}.
@@ -129,6 +130,18 @@ final class KernelAgreement {
                         m.set(ScalarKernels.BYTE, at + 2 + i, (byte) rnd.nextInt());
                     }
                     at += type.bytesPerBlock();
+                }
+            }
+            case Q4_K, Q6_K -> {
+                // random bytes, then small finite F16 factors where the layout keeps them
+                for (long i = 0; i < size; i++) {
+                    m.set(ScalarKernels.BYTE, i, (byte) rnd.nextInt());
+                }
+                for (long b = 0; b < size / type.bytesPerBlock(); b++) {
+                    for (int f : TileLayout.factorOffsets(type)) {
+                        m.set(ScalarKernels.F16_LAYOUT, b * type.bytesPerBlock() + f,
+                                Float.floatToFloat16(0.01f * (float) rnd.nextGaussian()));
+                    }
                 }
             }
             default -> throw new IllegalArgumentException("no random weights for " + type);
@@ -291,12 +304,17 @@ final class KernelAgreement {
 
     /** The prepared activation as the floats it stands for. */
     private static float[] activationValues(PreparedVector px, int n) {
-        if (px.format() != ActivationFormat.Q8_0) {
+        int block = switch (px.format()) {
+            case Q8_0, Q8_1 -> PreparedVector.Q8_BLOCK;
+            case Q8_K -> PreparedVector.Q8_K_BLOCK;
+            default -> 0;
+        };
+        if (block == 0) {
             return Arrays.copyOf(px.values(), n);
         }
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-            v[i] = px.quants()[i] * px.scales()[i / 32];
+            v[i] = px.quants()[i] * px.scales()[i / block];
         }
         return v;
     }
@@ -484,6 +502,10 @@ final class KernelAgreement {
                         agree.matVec(t, 1 + n % 7, n, kind, seed++);
                         agree.tiled(t, 1 + n % 3, n, kind, seed++);
                         cases += 2;
+                    }
+                    for (GgmlType t : List.of(GgmlType.Q4_K, GgmlType.Q6_K)) {
+                        agree.tiled(t, 1 + n % 3, 8 * n, kind, seed++);
+                        cases++;
                     }
                 }
             }

@@ -41,6 +41,13 @@ class VectorKernelsPropertiesTest {
         agree.tiled(type, tiles, cols, values, seed);
     }
 
+    @Property(tries = 100)
+    void tiledKQuantProductsGiveIdenticalBits(@ForAll("tiledKQuantTypes") GgmlType type,
+            @ForAll @IntRange(min = 1, max = 3) int tiles, @ForAll("superBlockLengths") int cols,
+            @ForAll Values values, @ForAll long seed) {
+        agree.tiled(type, tiles, cols, values, seed);
+    }
+
     @Property(tries = 300)
     void floatMatVecAgreesWithScalar(@ForAll("floatTypes") GgmlType type,
             @ForAll @IntRange(min = 1, max = 8) int rows, @ForAll("lengths") int cols,
@@ -92,6 +99,19 @@ class VectorKernelsPropertiesTest {
     @Provide
     Arbitrary<GgmlType> quantizedTypes() {
         return Arbitraries.of(GgmlType.Q8_0, GgmlType.Q4_0);
+    }
+
+    @Provide
+    Arbitrary<GgmlType> tiledKQuantTypes() {
+        return Arbitraries.of(GgmlType.Q4_K, GgmlType.Q6_K);
+    }
+
+    /** Whole super-blocks of 256: one, a few, and Mistral's 14336. */
+    @Provide
+    Arbitrary<Integer> superBlockLengths() {
+        return Arbitraries.frequencyOf(List.of(
+                Tuple.of(4, Arbitraries.integers().between(1, 6).map(k -> 256 * k)),
+                Tuple.of(1, Arbitraries.of(4096, 14336))));
     }
 
     @Provide

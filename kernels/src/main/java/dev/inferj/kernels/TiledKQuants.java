@@ -1,0 +1,214 @@
+package dev.inferj.kernels;
+
+import static dev.inferj.kernels.ScalarKernels.BYTE;
+import static dev.inferj.kernels.ScalarKernels.F16_LAYOUT;
+import static dev.inferj.kernels.TileLayout.TILE_ROWS;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The tiled layouts of Q4_K and Q6_K ({@link TileLayout}). A tile super-block holds the 32 rows'
+ * super-blocks of the same 256 elements in the same number of bytes, everything stored as 16-bit
+ * lanes side by side, one lane a row, so that one vector load brings a piece of 16 or 32 rows.
+ * What a lane holds is re-encoded at tiling time so that the vector kernels take each value out
+ * with a shift or two (byte offsets within a tile super-block; short {@code s} of row {@code r} of
+ * a run of shorts at {@code at} is at {@code at + 64 s + 2 r}):
+ * <ul>
+ * <li>Q4_K, 4608 bytes: the rows' F16 {@code d} at 0, {@code dmin} at 64; 6 shorts of scales and
+ *     minimums at 128: short {@code i < 4} holds the 6-bit scales of groups {@code 2i} (bits 0-5) and
+ *     {@code 2i+1} (bits 8-13) with the top two bits of those groups' minimums above each (bits 6-7,
+ *     14-15); shorts 4 and 5 hold the low nibbles of the minimums of groups 0-3 and 4-7, group
+ *     {@code g} at bit {@code 4 (g % 4)}. 64 shorts of quants at 512: short {@code 16 i + p} holds
+ *     ggml's quant bytes {@code 32 i + 2p} (low byte) and {@code 32 i + 2p + 1}, so its nibbles are
+ *     elements {@code 64 i + 2p}, {@code 64 i + 32 + 2p}, {@code 64 i + 2p + 1}, {@code 64 i + 33 + 2p}.
+ * <li>Q6_K, 6720 bytes: the rows' F16 {@code d} at 0; 8 shorts of scales at 64, short {@code s}
+ *     holding the signed scales of groups {@code 2s} (low byte) and {@code 2s+1}; 96 shorts of
+ *     quants at 576, three for each run of 8 elements {@code 8u .. 8u+7} (all in group {@code u / 2}),
+ *     each quant as its unsigned 6-bit value {@code v_t = q + 32}: short {@code 3u} is
+ *     {@code v0 | v1 << 6 | (v6 & 15) << 12}, short {@code 3u+1} is {@code v2 | v3 << 6 | (v7 & 15) << 12},
+ *     short {@code 3u+2} is {@code v4 | v5 << 6 | (v6 >> 4) << 12 | (v7 >> 4) << 14}.
+ * </ul>
+ * The vector kernels compute ggml's dot products ({@link KQuantBlocks}) on these tiles, lane for
+ * lane, so a tiled matrix gives the same bits as the row-major one; the scalar reference reads a
+ * tiled row by turning it back into ggml's blocks ({@link #untileRow}).
+ */
+final class TiledKQuants {
+    private static final int QK = PreparedVector.Q8_K_BLOCK;
+    private static final int GROUPS = QK / PreparedVector.Q8_K_GROUP;
+
+    /** Offsets within a Q4_K tile super-block. */
+    static final int Q4_K_DMIN = 2 * TILE_ROWS;
+    static final int Q4_K_SCALES = 4 * TILE_ROWS;
+    static final int Q4_K_QUANTS = Q4_K_SCALES + 6 * 2 * TILE_ROWS;
+    /** Offsets within a Q6_K tile super-block. */
+    static final int Q6_K_SCALES = 2 * TILE_ROWS;
+    static final int Q6_K_QUANTS = Q6_K_SCALES + 8 * 2 * TILE_ROWS;
+
+    private TiledKQuants() {
+    }
+
+    static boolean supports(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+    }
+
+    /** Where short {@code s} of lane {@code lane} lies in a run of shorts starting at {@code at}. */
+    private static int lane(int at, int s, int lane) {
+        return at + 2 * TILE_ROWS * s + 2 * lane;
+    }
+
+    private static void putShort(byte[] out, int at, int v) {
+        out[at] = (byte) v;
+        out[at + 1] = (byte) (v >>> 8);
+    }
+
+    private static int ubyte(byte[] in, int at) {
+        return in[at] & 0xFF;
+    }
+
+    /**
+     * Writes super-block {@code b} of the 32 rows in {@code in} (one after another, {@code rowBytes}
+     * apart) into {@code out} at {@code tileBlock}; the caller has checked that the F16 factors are finite.
+     */
+    static void tileBlock(GgmlType type, byte[] in, int rowBytes, int b, byte[] out, int tileBlock) {
+        for (int r = 0; r < TILE_ROWS; r++) {
+            int src = r * rowBytes + b * type.bytesPerBlock();
+            if (type == GgmlType.Q4_K) {
+                tileQ4_K(in, src, out, tileBlock, r);
+            } else {
+                tileQ6_K(in, src, out, tileBlock, r);
+            }
+        }
+    }
+
+    private static void tileQ4_K(byte[] in, int src, byte[] out, int tb, int r) {
+        out[tb + 2 * r] = in[src];
+        out[tb + 2 * r + 1] = in[src + 1];
+        out[tb + Q4_K_DMIN + 2 * r] = in[src + 2];
+        out[tb + Q4_K_DMIN + 2 * r + 1] = in[src + 3];
+        int s = src + 4;
+        for (int i = 0; i < 4; i++) {
+            putShort(out, lane(tb + Q4_K_SCALES, i, r), scale(in, s, 2 * i) | (min(in, s, 2 * i) >>> 4) << 6
+                    | scale(in, s, 2 * i + 1) << 8 | (min(in, s, 2 * i + 1) >>> 4) << 14);
+        }
+        for (int j = 0; j < 2; j++) {
+            putShort(out, lane(tb + Q4_K_SCALES, 4 + j, r), (min(in, s, 4 * j) & 15) | (min(in, s, 4 * j + 1) & 15) << 4
+                    | (min(in, s, 4 * j + 2) & 15) << 8 | (min(in, s, 4 * j + 3) & 15) << 12);
+        }
+        for (int p = 0; p < 64; p++) {
+            out[lane(tb + Q4_K_QUANTS, p, r)] = in[src + 16 + 2 * p];
+            out[lane(tb + Q4_K_QUANTS, p, r) + 1] = in[src + 16 + 2 * p + 1];
+        }
+    }
+
+    private static void tileQ6_K(byte[] in, int src, byte[] out, int tb, int r) {
+        out[tb + 2 * r] = in[src + 208];
+        out[tb + 2 * r + 1] = in[src + 209];
+        for (int s = 0; s < 8; s++) {
+            putShort(out, lane(tb + Q6_K_SCALES, s, r), ubyte(in, src + 192 + 2 * s) | ubyte(in, src + 193 + 2 * s) << 8);
+        }
+        for (int u = 0; u < 32; u++) {
+            int e = 8 * u;
+            int v6 = q6Field(in, src, e + 6);
+            int v7 = q6Field(in, src, e + 7);
+            putShort(out, lane(tb + Q6_K_QUANTS, 3 * u, r), q6Field(in, src, e) | q6Field(in, src, e + 1) << 6 | (v6 & 15) << 12);
+            putShort(out, lane(tb + Q6_K_QUANTS, 3 * u + 1, r),
+                    q6Field(in, src, e + 2) | q6Field(in, src, e + 3) << 6 | (v7 & 15) << 12);
+            putShort(out, lane(tb + Q6_K_QUANTS, 3 * u + 2, r),
+                    q6Field(in, src, e + 4) | q6Field(in, src, e + 5) << 6 | (v6 >>> 4) << 12 | (v7 >>> 4) << 14);
+        }
+    }
+
+    /** ggml's 6-bit scale of group {@code g} (0-7) from the 12 bytes of Q4_K scales and minimums at {@code s}. */
+    private static int scale(byte[] in, int s, int g) {
+        return g < 4 ? ubyte(in, s + g) & 63 : (ubyte(in, s + g + 4) & 0x0F) | (ubyte(in, s + g - 4) >>> 6) << 4;
+    }
+
+    /** ggml's 6-bit minimum of group {@code g} (0-7), packed as {@link #scale}. */
+    private static int min(byte[] in, int s, int g) {
+        return g < 4 ? ubyte(in, s + g + 4) & 63 : (ubyte(in, s + g + 4) >>> 4) | (ubyte(in, s + g) >>> 6) << 4;
+    }
+
+    /**
+     * The unsigned 6-bit quant {@code e} of the ggml Q6_K super-block at {@code src}: element
+     * {@code 128 h + 32 k + l} is the low or high nibble of ql byte {@code 64 h + 32 (k % 2) + l}
+     * with bits {@code 2k, 2k+1} of qh byte {@code 32 h + l} above it.
+     */
+    private static int q6Field(byte[] in, int src, int e) {
+        int h = e >>> 7;
+        int k = (e >>> 5) & 3;
+        int l = e & 31;
+        int low = (ubyte(in, src + 64 * h + 32 * (k & 1) + l) >>> (4 * (k >>> 1))) & 0x0F;
+        int high = (ubyte(in, src + 128 + 32 * h + l) >>> (2 * k)) & 3;
+        return low | high << 4;
+    }
+
+    // ---------------------------------------------------------------- back to ggml's blocks
+
+    /**
+     * Writes row {@code r} of the tiled {@code w} in ggml's row-major block layout into
+     * {@code out[0, w.rowBytes())}: the inverse of tiling, for the scalar reference.
+     */
+    static void untileRow(WeightMatrix w, int r, byte[] out) {
+        MemorySegment m = w.data();
+        int lane = r % TILE_ROWS;
+        int bytes = w.type().bytesPerBlock();
+        for (int b = 0; b < w.cols() / QK; b++) {
+            long tb = (r / TILE_ROWS) * w.rowBytes() * TILE_ROWS + (long) b * bytes * TILE_ROWS;
+            int dst = b * bytes;
+            if (w.type() == GgmlType.Q4_K) {
+                untileQ4_K(m, tb, lane, out, dst);
+            } else {
+                untileQ6_K(m, tb, lane, out, dst);
+            }
+        }
+    }
+
+    private static int ushort(MemorySegment m, long at) {
+        return m.get(F16_LAYOUT, at) & 0xFFFF;
+    }
+
+    private static void untileQ4_K(MemorySegment m, long tb, int r, byte[] out, int dst) {
+        putShort(out, dst, ushort(m, tb + 2 * r));
+        putShort(out, dst + 2, ushort(m, tb + Q4_K_DMIN + 2 * r));
+        for (int g = 0; g < 4; g++) { // ggml's packing, see scale and min
+            out[dst + 4 + g] = (byte) (tiledScale(m, tb, r, g) | (tiledScale(m, tb, r, g + 4) >>> 4) << 6);
+            out[dst + 8 + g] = (byte) (tiledMin(m, tb, r, g) | (tiledMin(m, tb, r, g + 4) >>> 4) << 6);
+            out[dst + 12 + g] = (byte) ((tiledScale(m, tb, r, g + 4) & 15) | (tiledMin(m, tb, r, g + 4) & 15) << 4);
+        }
+        for (int p = 0; p < 64; p++) {
+            out[dst + 16 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, p, r));
+            out[dst + 17 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, p, r) + 1);
+        }
+    }
+
+    private static int tiledScale(MemorySegment m, long tb, int r, int g) {
+        return ushort(m, tb + lane(Q4_K_SCALES, g >>> 1, r)) >>> (8 * (g & 1)) & 63;
+    }
+
+    private static int tiledMin(MemorySegment m, long tb, int r, int g) {
+        int high = ushort(m, tb + lane(Q4_K_SCALES, g >>> 1, r)) >>> (8 * (g & 1) + 6) & 3;
+        return (ushort(m, tb + lane(Q4_K_SCALES, 4 + (g >>> 2), r)) >>> (4 * (g & 3))) & 15 | high << 4;
+    }
+
+    private static void untileQ6_K(MemorySegment m, long tb, int r, byte[] out, int dst) {
+        putShort(out, dst + 208, ushort(m, tb + 2 * r));
+        for (int s = 0; s < 8; s++) {
+            putShort(out, dst + 192 + 2 * s, ushort(m, tb + lane(Q6_K_SCALES, s, r)));
+        }
+        Arrays.fill(out, dst, dst + 192, (byte) 0);
+        for (int e = 0; e < QK; e++) {
+            int u = e >>> 3;
+            int t = e & 7;
+            long at = tb + lane(Q6_K_QUANTS, 3 * u, r);
+            int v = t < 6
+                    ? ushort(m, at + 2L * TILE_ROWS * (t >>> 1)) >>> (6 * (t & 1)) & 63
+                    : ushort(m, at + 2L * TILE_ROWS * (t - 6)) >>> 12 | (ushort(m, at + 4L * TILE_ROWS) >>> (12 + 2 * (t - 6)) & 3) << 4;
+            int h = e >>> 7;
+            int k = (e >>> 5) & 3;
+            int l = e & 31;
+            out[dst + 64 * h + 32 * (k & 1) + l] |= (byte) ((v & 15) << (4 * (k >>> 1)));
+            out[dst + 128 + 32 * h + l] |= (byte) ((v >>> 4) << (2 * k));
+        }
+    }
+}
