@@ -19,12 +19,14 @@ import java.util.Arrays;
  *     minimums at 128: short {@code i < 4} holds the 6-bit scales of groups {@code 2i} (bits 0-5) and
  *     {@code 2i+1} (bits 8-13) with the top two bits of those groups' minimums above each (bits 6-7,
  *     14-15); shorts 4 and 5 hold the low nibbles of the minimums of groups 0-3 and 4-7, group
- *     {@code g} at bit {@code 4 (g % 4)}. 64 shorts of quants at 512: short {@code 16 i + p} holds
- *     ggml's quant bytes {@code 32 i + 2p} (low byte) and {@code 32 i + 2p + 1}, so its nibbles are
- *     elements {@code 64 i + 2p}, {@code 64 i + 32 + 2p}, {@code 64 i + 2p + 1}, {@code 64 i + 33 + 2p}.
+ *     {@code g} at bit {@code 4 (g % 4)}. 64 shorts of quants at 512: a short holds ggml's quant
+ *     bytes {@code 32 i + 2p} (low byte) and {@code 32 i + 2p + 1}, so its nibbles are elements
+ *     {@code 64 i + 2p}, {@code 64 i + 32 + 2p}, {@code 64 i + 2p + 1}, {@code 64 i + 33 + 2p}; the
+ *     shorts come in the order the kernel reads them ({@link #q4Short}).
  * <li>Q6_K, 6720 bytes: the rows' F16 {@code d} at 0; 8 shorts of scales at 64, short {@code s}
  *     holding the signed scales of groups {@code 2s} (low byte) and {@code 2s+1}; 96 shorts of
- *     quants at 576, three for each run of 8 elements {@code 8u .. 8u+7} (all in group {@code u / 2}),
+ *     quants at 576, three for each run of 8 elements {@code 8u .. 8u+7} (all in group {@code u / 2};
+ *     the runs in the order the kernel reads them, {@link #q6Run}),
  *     each quant as its unsigned 6-bit value {@code v_t = q + 32}: short {@code 3u} is
  *     {@code v0 | v1 << 6 | (v6 & 15) << 12}, short {@code 3u+1} is {@code v2 | v3 << 6 | (v7 & 15) << 12},
  *     short {@code 3u+2} is {@code v4 | v5 << 6 | (v6 >> 4) << 12 | (v7 >> 4) << 14}.
@@ -50,6 +52,26 @@ final class TiledKQuants {
 
     static boolean supports(GgmlType type) {
         return type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+    }
+
+    /**
+     * Where ggml's quant bytes {@code 2p, 2p+1} of a Q4_K super-block (the short of chunk {@code i = p / 16},
+     * pair {@code p % 16}) go among the tile's 64 quant shorts: in the order the kernel reads them,
+     * ggml's lane {@code L = (p % 16) / 2} after lane, and within a lane chunk after chunk.
+     */
+    static int q4Short(int p) {
+        int i = p >>> 4;
+        int pair = p & 15;
+        return 8 * (pair >>> 1) + 2 * i + (pair & 1);
+    }
+
+    /**
+     * Where the run of 8 elements {@code 8u .. 8u+7} of a Q6_K super-block goes among the tile's 32
+     * runs: in the order the kernel reads them, the runs that feed ggml's lanes {@code 2 (u % 4)}
+     * and {@code 2 (u % 4) + 1} together.
+     */
+    static int q6Run(int u) {
+        return 8 * (u & 3) + (u >>> 2);
     }
 
     /** Where short {@code s} of lane {@code lane} lies in a run of shorts starting at {@code at}. */
@@ -96,8 +118,8 @@ final class TiledKQuants {
                     | (min(in, s, 4 * j + 2) & 15) << 8 | (min(in, s, 4 * j + 3) & 15) << 12);
         }
         for (int p = 0; p < 64; p++) {
-            out[lane(tb + Q4_K_QUANTS, p, r)] = in[src + 16 + 2 * p];
-            out[lane(tb + Q4_K_QUANTS, p, r) + 1] = in[src + 16 + 2 * p + 1];
+            out[lane(tb + Q4_K_QUANTS, q4Short(p), r)] = in[src + 16 + 2 * p];
+            out[lane(tb + Q4_K_QUANTS, q4Short(p), r) + 1] = in[src + 16 + 2 * p + 1];
         }
     }
 
@@ -111,10 +133,10 @@ final class TiledKQuants {
             int e = 8 * u;
             int v6 = q6Field(in, src, e + 6);
             int v7 = q6Field(in, src, e + 7);
-            putShort(out, lane(tb + Q6_K_QUANTS, 3 * u, r), q6Field(in, src, e) | q6Field(in, src, e + 1) << 6 | (v6 & 15) << 12);
-            putShort(out, lane(tb + Q6_K_QUANTS, 3 * u + 1, r),
+            putShort(out, lane(tb + Q6_K_QUANTS, 3 * q6Run(u), r), q6Field(in, src, e) | q6Field(in, src, e + 1) << 6 | (v6 & 15) << 12);
+            putShort(out, lane(tb + Q6_K_QUANTS, 3 * q6Run(u) + 1, r),
                     q6Field(in, src, e + 2) | q6Field(in, src, e + 3) << 6 | (v7 & 15) << 12);
-            putShort(out, lane(tb + Q6_K_QUANTS, 3 * u + 2, r),
+            putShort(out, lane(tb + Q6_K_QUANTS, 3 * q6Run(u) + 2, r),
                     q6Field(in, src, e + 4) | q6Field(in, src, e + 5) << 6 | (v6 >>> 4) << 12 | (v7 >>> 4) << 14);
         }
     }
@@ -177,8 +199,8 @@ final class TiledKQuants {
             out[dst + 12 + g] = (byte) ((tiledScale(m, tb, r, g + 4) & 15) | (tiledMin(m, tb, r, g + 4) & 15) << 4);
         }
         for (int p = 0; p < 64; p++) {
-            out[dst + 16 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, p, r));
-            out[dst + 17 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, p, r) + 1);
+            out[dst + 16 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, q4Short(p), r));
+            out[dst + 17 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, q4Short(p), r) + 1);
         }
     }
 
@@ -200,7 +222,7 @@ final class TiledKQuants {
         for (int e = 0; e < QK; e++) {
             int u = e >>> 3;
             int t = e & 7;
-            long at = tb + lane(Q6_K_QUANTS, 3 * u, r);
+            long at = tb + lane(Q6_K_QUANTS, 3 * q6Run(u), r);
             int v = t < 6
                     ? ushort(m, at + 2L * TILE_ROWS * (t >>> 1)) >>> (6 * (t & 1)) & 63
                     : ushort(m, at + 2L * TILE_ROWS * (t - 6)) >>> 12 | (ushort(m, at + 4L * TILE_ROWS) >>> (12 + 2 * (t - 6)) & 3) << 4;

@@ -862,11 +862,11 @@ final class VectorKernels extends ScalarKernels {
     /**
      * Per-thread room for the tiled K-quant kernels: a float accumulator for each of ggml's lanes
      * (8 quant lanes, then Q4_K's 4 minimum lanes) and each row of a pass, and the current
-     * super-block's group scales as ints, 32 rows a group.
+     * super-block's group scales, 32 rows a group: as ints for Q6_K, as floats for Q4_K.
      */
-    private record KQuantScratch(float[] lanes, int[] scales) {
+    private record KQuantScratch(float[] lanes, int[] scales, float[] floatScales) {
         KQuantScratch() {
-            this(new float[12 * TileLayout.TILE_ROWS], new int[16 * TileLayout.TILE_ROWS]);
+            this(new float[12 * TileLayout.TILE_ROWS], new int[16 * TileLayout.TILE_ROWS], new float[8 * TileLayout.TILE_ROWS]);
         }
     }
 
@@ -875,7 +875,7 @@ final class VectorKernels extends ScalarKernels {
     private static void tiledKQuant(WeightMatrix w, long tile, PreparedVector x, KQuantScratch scratch, float[] out, int outAt) {
         int blocks = w.cols() / PreparedVector.Q8_K_BLOCK;
         if (w.type() == GgmlType.Q4_K) {
-            tileQ4_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.scales, out, outAt);
+            tileQ4_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.floatScales, out, outAt);
         } else {
             tileQ6_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.scales, out, outAt);
         }
@@ -892,7 +892,7 @@ final class VectorKernels extends ScalarKernels {
      * lanes are added in ggml's order: the same bits as the row-major reference.
      */
     private static void tileQ4_K(MemorySegment m, long tile, int[] pairs, short[] groupSums, float[] xd, int blocks,
-            float[] lanes, int[] scales, float[] out, int outAt) {
+            float[] lanes, float[] groupScales, float[] out, int outAt) {
         int half = F.length();
         for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
             Arrays.fill(lanes, 0f);
@@ -920,17 +920,18 @@ final class VectorKernels extends ScalarKernels {
                 // the groups' scales into scales[32 g + row]; minimum lane i (groups 2i, 2i+1) into lane 8 + i
                 for (int i = 0; i < 4; i++) {
                     ShortVector sc = ShortVector.fromMemorySegment(TS, m, blk + TiledKQuants.Q4_K_SCALES + 64L * i + 2L * c, LE);
+                    // the minimums' low nibbles: byte i % 2 of short 4 + i / 2, read one byte on so it lands in the low
+                    // byte of each lane (the high byte, the next row's, is masked off)
                     ShortVector mn = ShortVector.fromMemorySegment(TS, m,
-                            blk + TiledKQuants.Q4_K_SCALES + 64L * (4 + (i >> 1)) + 2L * c, LE);
+                            blk + TiledKQuants.Q4_K_SCALES + 64L * (4 + (i >> 1)) + 2L * c + (i & 1), LE);
                     ShortVector scaleA = sc.and((short) 63);
                     ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, 8).and((short) 63);
-                    ((IntVector) scaleA.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, 64 * i);
-                    ((IntVector) scaleA.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, 64 * i + half);
-                    ((IntVector) scaleB.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, 64 * i + 32);
-                    ((IntVector) scaleB.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, 64 * i + 32 + half);
-                    ShortVector minA = mn.lanewise(VectorOperators.LSHR, 8 * (i & 1)).and((short) 15)
-                            .or(sc.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
-                    ShortVector minB = mn.lanewise(VectorOperators.LSHR, 8 * (i & 1) + 4).and((short) 15)
+                    ((FloatVector) scaleA.convertShape(VectorOperators.S2F, F, 0)).intoArray(groupScales, 64 * i);
+                    ((FloatVector) scaleA.convertShape(VectorOperators.S2F, F, 1)).intoArray(groupScales, 64 * i + half);
+                    ((FloatVector) scaleB.convertShape(VectorOperators.S2F, F, 0)).intoArray(groupScales, 64 * i + 32);
+                    ((FloatVector) scaleB.convertShape(VectorOperators.S2F, F, 1)).intoArray(groupScales, 64 * i + 32 + half);
+                    ShortVector minA = mn.and((short) 15).or(sc.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
+                    ShortVector minB = mn.lanewise(VectorOperators.LSHR, 4).and((short) 15)
                             .or(sc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30));
                     int g = b * 16 + 4 * i; // the activation's groups of 16
                     int sumA = groupSums[g] + groupSums[g + 1];
@@ -946,37 +947,36 @@ final class VectorKernels extends ScalarKernels {
                             .intoArray(lanes, at + half);
                 }
                 for (int lane = 0; lane < 8; lane++) {
-                    IntVector sumi0 = IntVector.zero(I);
-                    IntVector sumi1 = IntVector.zero(I);
+                    // the lane's integer sum, in floats: every partial sum is an integer below 8 * 63 * 4 * 15 * 127 < 2^24, so exact
+                    FloatVector sumi0 = FloatVector.zero(F);
+                    FloatVector sumi1 = FloatVector.zero(F);
                     for (int i = 0; i < 4; i++) {
-                        ShortVector a = ShortVector.zero(TS);
-                        ShortVector bb = ShortVector.zero(TS);
-                        for (int p = 2 * lane; p < 2 * lane + 2; p++) {
-                            ShortVector v = ShortVector.fromMemorySegment(TS, m,
-                                    blk + TiledKQuants.Q4_K_QUANTS + 64L * (16 * i + p) + 2L * c, LE);
-                            int e = xa + 64 * i + 2 * p;
-                            a = a.add(v.and((short) 15).mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts()))
-                                    .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15)
-                                            .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()));
-                            bb = bb.add(v.lanewise(VectorOperators.LSHR, 4).and((short) 15)
-                                            .mul(IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts()))
-                                    .add(v.lanewise(VectorOperators.LSHR, 12)
-                                            .mul(IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts()));
-                        }
-                        sumi0 = sumi0.add(((IntVector) a.convertShape(VectorOperators.S2I, I, 0))
-                                        .mul(IntVector.fromArray(I, scales, 64 * i)))
-                                .add(((IntVector) bb.convertShape(VectorOperators.S2I, I, 0))
-                                        .mul(IntVector.fromArray(I, scales, 64 * i + 32)));
-                        sumi1 = sumi1.add(((IntVector) a.convertShape(VectorOperators.S2I, I, 1))
-                                        .mul(IntVector.fromArray(I, scales, 64 * i + half)))
-                                .add(((IntVector) bb.convertShape(VectorOperators.S2I, I, 1))
-                                        .mul(IntVector.fromArray(I, scales, 64 * i + 32 + half)));
+                        // quant shorts 2 lane and 2 lane + 1 of chunk i: elements 4 lane .. 4 lane + 3 of groups 2i, 2i+1
+                        long at = blk + TiledKQuants.Q4_K_QUANTS + 64L * (8 * lane + 2 * i) + 2L * c;
+                        ShortVector v = ShortVector.fromMemorySegment(TS, m, at, LE);
+                        ShortVector w = ShortVector.fromMemorySegment(TS, m, at + 64, LE);
+                        int e = xa + 64 * i + 4 * lane;
+                        ShortVector a = v.and((short) 15).mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts())
+                                .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15)
+                                        .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()))
+                                .add(w.and((short) 15).mul(IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts()))
+                                .add(w.lanewise(VectorOperators.LSHR, 8).and((short) 15)
+                                        .mul(IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts()));
+                        ShortVector bb = v.lanewise(VectorOperators.LSHR, 4).and((short) 15)
+                                .mul(IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts())
+                                .add(v.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts()))
+                                .add(w.lanewise(VectorOperators.LSHR, 4).and((short) 15)
+                                        .mul(IntVector.broadcast(TI, pairs[e + 34]).reinterpretAsShorts()))
+                                .add(w.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(TI, pairs[e + 35]).reinterpretAsShorts()));
+                        sumi0 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i), sumi0);
+                        sumi0 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i + 32), sumi0);
+                        sumi1 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, 64 * i + half), sumi1);
+                        sumi1 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 1))
+                                .fma(FloatVector.fromArray(F, groupScales, 64 * i + 32 + half), sumi1);
                     }
                     int at = 32 * lane;
-                    ((FloatVector) sumi0.convert(VectorOperators.I2F, 0)).fma(d0, FloatVector.fromArray(F, lanes, at))
-                            .intoArray(lanes, at);
-                    ((FloatVector) sumi1.convert(VectorOperators.I2F, 0)).fma(d1, FloatVector.fromArray(F, lanes, at + half))
-                            .intoArray(lanes, at + half);
+                    sumi0.fma(d0, FloatVector.fromArray(F, lanes, at)).intoArray(lanes, at);
+                    sumi1.fma(d1, FloatVector.fromArray(F, lanes, at + half)).intoArray(lanes, at + half);
                 }
             }
             addLanes(lanes, true, out, outAt + c);
@@ -1047,7 +1047,7 @@ final class VectorKernels extends ScalarKernels {
                     for (int run = 0; run < 8; run++) { // the runs of 32 elements, 128 h + 32 k
                         int u = 4 * run + j;
                         int g = u >> 1;
-                        long at = blk + TiledKQuants.Q6_K_QUANTS + 64L * 3 * u + 2L * c;
+                        long at = blk + TiledKQuants.Q6_K_QUANTS + 64L * 3 * (8 * j + run) + 2L * c;
                         ShortVector va = ShortVector.fromMemorySegment(TS, m, at, LE);
                         ShortVector vb = ShortVector.fromMemorySegment(TS, m, at + 64, LE);
                         ShortVector vc = ShortVector.fromMemorySegment(TS, m, at + 128, LE);
