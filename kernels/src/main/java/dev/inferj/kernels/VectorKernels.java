@@ -460,8 +460,8 @@ final class VectorKernels extends ScalarKernels {
         long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
         if (TiledKQuants.supports(w.type())) {
             KQuantScratch scratch = K_SCRATCH.get();
-            for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
-                tiledKQuant(w, (row / TileLayout.TILE_ROWS) * tileBytes, x, scratch, out, outOffset + row);
+            for (int row = fromRow; row < toRow; row += kQuantStep(w.type())) {
+                tiledKQuant(w, row, toRow, x, scratch, out, outOffset);
             }
             return;
         }
@@ -490,9 +490,9 @@ final class VectorKernels extends ScalarKernels {
         if (TiledKQuants.supports(w.type())) {
             // token after token over one tile at a time: the tile stays in cache for the later tokens
             KQuantScratch scratch = K_SCRATCH.get();
-            for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
+            for (int row = fromRow; row < toRow; row += kQuantStep(w.type())) {
                 for (int t = 0; t < count; t++) {
-                    tiledKQuant(w, (row / TileLayout.TILE_ROWS) * tileBytes, x[t], scratch, out[t], outOffset + row);
+                    tiledKQuant(w, row, toRow, x[t], scratch, out[t], outOffset);
                 }
             }
             return;
@@ -862,133 +862,172 @@ final class VectorKernels extends ScalarKernels {
     /**
      * Per-thread room for the tiled K-quant kernels: a float accumulator for each of ggml's lanes
      * (8 quant lanes, then Q4_K's 4 minimum lanes) and each row of a pass, and the current
-     * super-block's group scales, 32 rows a group: as ints for Q6_K, as floats for Q4_K.
+     * super-block's group scales, 32 rows a group: as ints for Q6_K, as floats for Q4_K; Q4_K
+     * takes two tiles at once (twice the lanes and scales) and keeps their {@code d * dx} in {@code factors}.
      */
-    private record KQuantScratch(float[] lanes, int[] scales, float[] floatScales) {
+    private record KQuantScratch(float[] lanes, int[] scales, float[] floatScales, float[] factors) {
         KQuantScratch() {
-            this(new float[12 * TileLayout.TILE_ROWS], new int[16 * TileLayout.TILE_ROWS], new float[8 * TileLayout.TILE_ROWS]);
+            this(new float[2 * 12 * TileLayout.TILE_ROWS], new int[16 * TileLayout.TILE_ROWS],
+                    new float[2 * 8 * TileLayout.TILE_ROWS], new float[2 * 2 * TileLayout.TILE_ROWS]);
         }
     }
 
     private static final ThreadLocal<KQuantScratch> K_SCRATCH = ThreadLocal.withInitial(KQuantScratch::new);
 
-    private static void tiledKQuant(WeightMatrix w, long tile, PreparedVector x, KQuantScratch scratch, float[] out, int outAt) {
+    /**
+     * Rows {@code [row, row + step)} of a tiled Q4_K or Q6_K matrix times {@code x} into {@code out}; Q4_K
+     * takes two tiles ({@link #kQuantStep}), an odd last one twice (the same result written twice).
+     */
+    private static void tiledKQuant(WeightMatrix w, int row, int toRow, PreparedVector x, KQuantScratch scratch,
+            float[] out, int outOffset) {
         int blocks = w.cols() / PreparedVector.Q8_K_BLOCK;
+        long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
+        long tile = (row / TileLayout.TILE_ROWS) * tileBytes;
         if (w.type() == GgmlType.Q4_K) {
-            tileQ4_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.floatScales, out, outAt);
+            int rowB = Math.min(row + TileLayout.TILE_ROWS, toRow - TileLayout.TILE_ROWS);
+            tileQ4_K(w.data(), tile, (rowB / TileLayout.TILE_ROWS) * tileBytes, x.quantPairs, x.groupSums, x.scales, blocks,
+                    scratch.lanes, scratch.floatScales, scratch.factors, out, outOffset + row, outOffset + rowB);
         } else {
-            tileQ6_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.scales, out, outAt);
+            tileQ6_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.scales, out,
+                    outOffset + row);
         }
     }
 
+    /** Rows a call of {@link #tiledKQuant} takes. */
+    private static int kQuantStep(GgmlType type) {
+        return type == GgmlType.Q4_K ? 2 * TileLayout.TILE_ROWS : TileLayout.TILE_ROWS;
+    }
+
     /**
-     * One tile of Q4_K weights ({@link TiledKQuants}) times a Q8_K activation, {@code TS.length()}
-     * rows a pass, computed as ggml does ({@link KQuantBlocks#dotQ4_K}) in every row lane: lane L
-     * of ggml's eight takes elements {@code 4L .. 4L+3} of each group of 32, i.e. the two 16-bit
-     * lanes of quant shorts {@code 2L} and {@code 2L+1} of each chunk, whose nibbles belong to the
-     * chunk's two groups (four products a group, at most 4 * 15 * 127: a short holds them). Each
-     * group's sum is widened to ints and multiplied by the group's scale; the lane's integer
-     * becomes a float once per super-block. The minimums go to four more lanes. At the end the
-     * lanes are added in ggml's order: the same bits as the row-major reference.
+     * Two tiles of Q4_K weights ({@link TiledKQuants}) times a Q8_K activation, {@code TS.length()}
+     * rows of each a pass (each broadcast activation quant serves both tiles), computed as ggml
+     * does ({@link KQuantBlocks#dotQ4_K}) in every row lane: lane L of ggml's eight takes elements
+     * {@code 4L .. 4L+3} of each group of 32, i.e. the two 16-bit lanes of quant shorts {@code 2L}
+     * and {@code 2L+1} of each chunk, whose nibbles belong to the chunk's two groups (four products
+     * a group, at most 4 * 15 * 127: a short holds them). Each group's sum times the group's scale
+     * is added into the lane's integer, kept in floats (exact: below 8 * 63 * 7620 < 2^24), which
+     * is scaled once per super-block. The minimums go to four more lanes. At the end the lanes are
+     * added in ggml's order: the same bits as the row-major reference. Per-tile values of a
+     * super-block (scales, d * dx) go through {@code groupScales} and {@code factors}, so only the
+     * products are written out twice.
      */
-    private static void tileQ4_K(MemorySegment m, long tile, int[] pairs, short[] groupSums, float[] xd, int blocks,
-            float[] lanes, float[] groupScales, float[] out, int outAt) {
+    private static void tileQ4_K(MemorySegment m, long tileA, long tileB, int[] pairs, short[] groupSums, float[] xd,
+            int blocks, float[] lanes, float[] groupScales, float[] factors, float[] out, int outA, int outB) {
         int half = F.length();
         for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
             Arrays.fill(lanes, 0f);
             for (int b = 0; b < blocks; b++) {
-                long blk = tile + 144L * TileLayout.TILE_ROWS * b;
                 int xa = b * PreparedVector.Q8_K_BLOCK;
                 float dx = xd[b];
-                // the rows' F16 d and dmin (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
-                // float position and scaled by 2^112 (exact for subnormals too), sign put back
-                IntVector h0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0);
-                IntVector h1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + half), LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
-                IntVector n0 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + TiledKQuants.Q4_K_DMIN + 2L * c, LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
-                IntVector n1 = (IntVector) ShortVector.fromMemorySegment(H, m, blk + TiledKQuants.Q4_K_DMIN + 2L * (c + half), LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
-                FloatVector d0 = h0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(h0.and(0x80000000)).reinterpretAsFloats().mul(dx);
-                FloatVector d1 = h1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(h1.and(0x80000000)).reinterpretAsFloats().mul(dx);
-                FloatVector dmin0 = n0.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(n0.and(0x80000000)).reinterpretAsFloats().mul(-dx);
-                FloatVector dmin1 = n1.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(n1.and(0x80000000)).reinterpretAsFloats().mul(-dx);
-                // the groups' scales into scales[32 g + row]; minimum lane i (groups 2i, 2i+1) into lane 8 + i
-                for (int i = 0; i < 4; i++) {
-                    ShortVector sc = ShortVector.fromMemorySegment(TS, m, blk + TiledKQuants.Q4_K_SCALES + 64L * i + 2L * c, LE);
-                    // the minimums' low nibbles: byte i % 2 of short 4 + i / 2, read one byte on so it lands in the low
-                    // byte of each lane (the high byte, the next row's, is masked off)
-                    ShortVector mn = ShortVector.fromMemorySegment(TS, m,
-                            blk + TiledKQuants.Q4_K_SCALES + 64L * (4 + (i >> 1)) + 2L * c + (i & 1), LE);
-                    ShortVector scaleA = sc.and((short) 63);
-                    ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, 8).and((short) 63);
-                    ((FloatVector) scaleA.convertShape(VectorOperators.S2F, F, 0)).intoArray(groupScales, 64 * i);
-                    ((FloatVector) scaleA.convertShape(VectorOperators.S2F, F, 1)).intoArray(groupScales, 64 * i + half);
-                    ((FloatVector) scaleB.convertShape(VectorOperators.S2F, F, 0)).intoArray(groupScales, 64 * i + 32);
-                    ((FloatVector) scaleB.convertShape(VectorOperators.S2F, F, 1)).intoArray(groupScales, 64 * i + 32 + half);
-                    ShortVector minA = mn.and((short) 15).or(sc.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
-                    ShortVector minB = mn.lanewise(VectorOperators.LSHR, 4).and((short) 15)
-                            .or(sc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30));
-                    int g = b * 16 + 4 * i; // the activation's groups of 16
-                    int sumA = groupSums[g] + groupSums[g + 1];
-                    int sumB = groupSums[g + 2] + groupSums[g + 3];
-                    IntVector prod0 = ((IntVector) minA.convertShape(VectorOperators.S2I, I, 0)).mul(sumA)
-                            .add(((IntVector) minB.convertShape(VectorOperators.S2I, I, 0)).mul(sumB));
-                    IntVector prod1 = ((IntVector) minA.convertShape(VectorOperators.S2I, I, 1)).mul(sumA)
-                            .add(((IntVector) minB.convertShape(VectorOperators.S2I, I, 1)).mul(sumB));
-                    int at = 32 * (8 + i);
-                    ((FloatVector) prod0.convert(VectorOperators.I2F, 0)).fma(dmin0, FloatVector.fromArray(F, lanes, at))
-                            .intoArray(lanes, at);
-                    ((FloatVector) prod1.convert(VectorOperators.I2F, 0)).fma(dmin1, FloatVector.fromArray(F, lanes, at + half))
-                            .intoArray(lanes, at + half);
+                for (int t = 0; t < 2; t++) {
+                    long blk = (t == 0 ? tileA : tileB) + 144L * TileLayout.TILE_ROWS * b;
+                    int scaleAt = 256 * t;
+                    int laneAt = 384 * t;
+                    // the rows' F16 d and dmin (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                    // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                    for (int h = 0; h < 2 * half; h += half) {
+                        IntVector d = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + h), LE)
+                                .convertShape(VectorOperators.S2I, I, 0);
+                        IntVector n = (IntVector) ShortVector.fromMemorySegment(H, m, blk + TiledKQuants.Q4_K_DMIN + 2L * (c + h), LE)
+                                .convertShape(VectorOperators.S2I, I, 0);
+                        d.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                                .reinterpretAsInts().or(d.and(0x80000000)).reinterpretAsFloats().mul(dx).intoArray(factors, 64 * t + h);
+                        FloatVector dmin = n.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                                .reinterpretAsInts().or(n.and(0x80000000)).reinterpretAsFloats().mul(-dx);
+                        // minimum lane i: groups 2i and 2i+1, each minimum times the activation sum of its 32
+                        for (int i = 0; i < 4; i++) {
+                            ShortVector sc = ShortVector.fromMemorySegment(TS, m, blk + TiledKQuants.Q4_K_SCALES + 64L * i + 2L * c, LE);
+                            // the minimums' low nibbles: byte i % 2 of short 4 + i / 2, read one byte on so it lands in the
+                            // low byte of each lane (the high byte, the next row's, is masked off)
+                            ShortVector mn = ShortVector.fromMemorySegment(TS, m,
+                                    blk + TiledKQuants.Q4_K_SCALES + 64L * (4 + (i >> 1)) + 2L * c + (i & 1), LE);
+                            int part = h / half;
+                            ShortVector scaleA = sc.and((short) 63);
+                            ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, 8).and((short) 63);
+                            ((FloatVector) scaleA.convertShape(VectorOperators.S2F, F, part)).intoArray(groupScales, scaleAt + 64 * i + h);
+                            ((FloatVector) scaleB.convertShape(VectorOperators.S2F, F, part)).intoArray(groupScales, scaleAt + 64 * i + 32 + h);
+                            ShortVector minA = mn.and((short) 15).or(sc.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
+                            ShortVector minB = mn.lanewise(VectorOperators.LSHR, 4).and((short) 15)
+                                    .or(sc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30));
+                            int g = b * 16 + 4 * i; // the activation's groups of 16
+                            IntVector prod = ((IntVector) minA.convertShape(VectorOperators.S2I, I, part)).mul(groupSums[g] + groupSums[g + 1])
+                                    .add(((IntVector) minB.convertShape(VectorOperators.S2I, I, part)).mul(groupSums[g + 2] + groupSums[g + 3]));
+                            int at = laneAt + 32 * (8 + i) + h;
+                            ((FloatVector) prod.convert(VectorOperators.I2F, 0)).fma(dmin, FloatVector.fromArray(F, lanes, at))
+                                    .intoArray(lanes, at);
+                        }
+                    }
                 }
+                long blkA = tileA + 144L * TileLayout.TILE_ROWS * b + TiledKQuants.Q4_K_QUANTS + 2L * c;
+                long blkB = tileB + 144L * TileLayout.TILE_ROWS * b + TiledKQuants.Q4_K_QUANTS + 2L * c;
                 for (int lane = 0; lane < 8; lane++) {
-                    // the lane's integer sum, in floats: every partial sum is an integer below 8 * 63 * 4 * 15 * 127 < 2^24, so exact
-                    FloatVector sumi0 = FloatVector.zero(F);
-                    FloatVector sumi1 = FloatVector.zero(F);
+                    FloatVector sumA0 = FloatVector.zero(F);
+                    FloatVector sumA1 = FloatVector.zero(F);
+                    FloatVector sumB0 = FloatVector.zero(F);
+                    FloatVector sumB1 = FloatVector.zero(F);
                     for (int i = 0; i < 4; i++) {
                         // quant shorts 2 lane and 2 lane + 1 of chunk i: elements 4 lane .. 4 lane + 3 of groups 2i, 2i+1
-                        long at = blk + TiledKQuants.Q4_K_QUANTS + 64L * (8 * lane + 2 * i) + 2L * c;
-                        ShortVector v = ShortVector.fromMemorySegment(TS, m, at, LE);
-                        ShortVector w = ShortVector.fromMemorySegment(TS, m, at + 64, LE);
+                        long at = 64L * (8 * lane + 2 * i);
                         int e = xa + 64 * i + 4 * lane;
-                        ShortVector a = v.and((short) 15).mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts())
-                                .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15)
-                                        .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()))
-                                .add(w.and((short) 15).mul(IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, 8).and((short) 15)
-                                        .mul(IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts()));
-                        ShortVector bb = v.lanewise(VectorOperators.LSHR, 4).and((short) 15)
-                                .mul(IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts())
-                                .add(v.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, 4).and((short) 15)
-                                        .mul(IntVector.broadcast(TI, pairs[e + 34]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, 12).mul(IntVector.broadcast(TI, pairs[e + 35]).reinterpretAsShorts()));
-                        sumi0 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i), sumi0);
-                        sumi0 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i + 32), sumi0);
-                        sumi1 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, 64 * i + half), sumi1);
-                        sumi1 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 1))
-                                .fma(FloatVector.fromArray(F, groupScales, 64 * i + 32 + half), sumi1);
+                        ShortVector x0 = IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts();
+                        ShortVector x1 = IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts();
+                        ShortVector x2 = IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts();
+                        ShortVector x3 = IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts();
+                        ShortVector y0 = IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts();
+                        ShortVector y1 = IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts();
+                        ShortVector y2 = IntVector.broadcast(TI, pairs[e + 34]).reinterpretAsShorts();
+                        ShortVector y3 = IntVector.broadcast(TI, pairs[e + 35]).reinterpretAsShorts();
+                        ShortVector v = ShortVector.fromMemorySegment(TS, m, blkA + at, LE);
+                        ShortVector w = ShortVector.fromMemorySegment(TS, m, blkA + at + 64, LE);
+                        ShortVector a = v.and((short) 15).mul(x0).add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x1))
+                                .add(w.and((short) 15).mul(x2)).add(w.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x3));
+                        ShortVector bb = v.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(y0)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).mul(y1))
+                                .add(w.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(y2))
+                                .add(w.lanewise(VectorOperators.LSHR, 12).mul(y3));
+                        sumA0 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i), sumA0);
+                        sumA0 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i + 32), sumA0);
+                        sumA1 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, 64 * i + half), sumA1);
+                        sumA1 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 1))
+                                .fma(FloatVector.fromArray(F, groupScales, 64 * i + 32 + half), sumA1);
+                        ShortVector vB = ShortVector.fromMemorySegment(TS, m, blkB + at, LE);
+                        ShortVector wB = ShortVector.fromMemorySegment(TS, m, blkB + at + 64, LE);
+                        ShortVector aB = vB.and((short) 15).mul(x0).add(vB.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x1))
+                                .add(wB.and((short) 15).mul(x2)).add(wB.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x3));
+                        ShortVector bbB = vB.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(y0)
+                                .add(vB.lanewise(VectorOperators.LSHR, 12).mul(y1))
+                                .add(wB.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(y2))
+                                .add(wB.lanewise(VectorOperators.LSHR, 12).mul(y3));
+                        sumB0 = ((FloatVector) aB.convertShape(VectorOperators.S2F, F, 0))
+                                .fma(FloatVector.fromArray(F, groupScales, 256 + 64 * i), sumB0);
+                        sumB0 = ((FloatVector) bbB.convertShape(VectorOperators.S2F, F, 0))
+                                .fma(FloatVector.fromArray(F, groupScales, 256 + 64 * i + 32), sumB0);
+                        sumB1 = ((FloatVector) aB.convertShape(VectorOperators.S2F, F, 1))
+                                .fma(FloatVector.fromArray(F, groupScales, 256 + 64 * i + half), sumB1);
+                        sumB1 = ((FloatVector) bbB.convertShape(VectorOperators.S2F, F, 1))
+                                .fma(FloatVector.fromArray(F, groupScales, 256 + 64 * i + 32 + half), sumB1);
                     }
                     int at = 32 * lane;
-                    sumi0.fma(d0, FloatVector.fromArray(F, lanes, at)).intoArray(lanes, at);
-                    sumi1.fma(d1, FloatVector.fromArray(F, lanes, at + half)).intoArray(lanes, at + half);
+                    sumA0.fma(FloatVector.fromArray(F, factors, 0), FloatVector.fromArray(F, lanes, at)).intoArray(lanes, at);
+                    sumA1.fma(FloatVector.fromArray(F, factors, half), FloatVector.fromArray(F, lanes, at + half))
+                            .intoArray(lanes, at + half);
+                    sumB0.fma(FloatVector.fromArray(F, factors, 64), FloatVector.fromArray(F, lanes, 384 + at))
+                            .intoArray(lanes, 384 + at);
+                    sumB1.fma(FloatVector.fromArray(F, factors, 64 + half), FloatVector.fromArray(F, lanes, 384 + at + half))
+                            .intoArray(lanes, 384 + at + half);
                 }
             }
-            addLanes(lanes, true, out, outAt + c);
+            addLanes(lanes, 0, true, out, outA + c);
+            addLanes(lanes, 384, true, out, outB + c);
         }
     }
 
     /**
-     * For the {@code TS.length()} rows of a pass: ggml's {@code hsum_float_8} of quant lanes 0-7
+     * For the {@code TS.length()} rows of a pass, lanes from {@code base}: ggml's {@code hsum_float_8} of quant lanes 0-7
      * ({@link AvxLanes#sum}), plus, with {@code minimums}, the 4-lane sum of lanes 8-11.
      */
-    private static void addLanes(float[] lanes, boolean minimums, float[] out, int outAt) {
-        for (int h = 0; h < TS.length(); h += F.length()) {
+    private static void addLanes(float[] lanes, int base, boolean minimums, float[] out, int outAt) {
+        for (int h = base; h < base + TS.length(); h += F.length()) {
             FloatVector r0 = FloatVector.fromArray(F, lanes, 128 + h).add(FloatVector.fromArray(F, lanes, h));
             FloatVector r1 = FloatVector.fromArray(F, lanes, 160 + h).add(FloatVector.fromArray(F, lanes, 32 + h));
             FloatVector r2 = FloatVector.fromArray(F, lanes, 192 + h).add(FloatVector.fromArray(F, lanes, 64 + h));
@@ -998,7 +1037,7 @@ final class VectorKernels extends ScalarKernels {
                 sum = sum.add(FloatVector.fromArray(F, lanes, 256 + h).add(FloatVector.fromArray(F, lanes, 320 + h))
                         .add(FloatVector.fromArray(F, lanes, 288 + h).add(FloatVector.fromArray(F, lanes, 352 + h))));
             }
-            sum.intoArray(out, outAt + h);
+            sum.intoArray(out, outAt + h - base);
         }
     }
 
@@ -1093,7 +1132,7 @@ final class VectorKernels extends ScalarKernels {
                             .intoArray(lanes, at + 32 + half);
                 }
             }
-            addLanes(lanes, false, out, outAt + c);
+            addLanes(lanes, 0, false, out, outAt + c);
         }
     }
 
