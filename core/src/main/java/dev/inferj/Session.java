@@ -50,6 +50,22 @@ public final class Session implements AutoCloseable {
         return forward.contextLength();
     }
 
+    /**
+     * How often the router of a mixture-of-experts model chose each expert of each layer, over the
+     * tokens this session evaluated since it was created or {@link #clearExpertUsage()} (a
+     * {@link #reset()} keeps the counts). Read it between calls or from a {@link TokenListener}.
+     */
+    public ExpertUsage expertUsage() {
+        ensureOpen();
+        return new ExpertUsage(forward.expertChoices());
+    }
+
+    /** Sets the counts of {@link #expertUsage()} back to zero. */
+    public void clearExpertUsage() {
+        ensureOpen();
+        forward.clearExpertChoices();
+    }
+
     /** Forgets everything: the next call starts at position 0. */
     public void reset() {
         position = 0;

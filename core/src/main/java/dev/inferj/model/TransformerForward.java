@@ -40,6 +40,8 @@ public final class TransformerForward {
     private final float[][] routerLogits;
     private final int[][] selected;
     private final float[][] routeWeights;
+    /** How often the router chose each expert of each layer ({@link #expertChoices()}). */
+    private final long[][] expertChoices;
     private final int[] tokenOf;
     private final int[] slotOf;
     private final PreparedVector[] expertInput;
@@ -83,6 +85,7 @@ public final class TransformerForward {
         routerLogits = new float[batch][experts];
         selected = new int[batch][used];
         routeWeights = new float[batch][used];
+        expertChoices = new long[c.blockCount()][experts];
         tokenOf = new int[batch];
         slotOf = new int[batch];
         expertInput = new PreparedVector[batch];
@@ -109,6 +112,21 @@ public final class TransformerForward {
 
     public int contextLength() {
         return cache.contextLength();
+    }
+
+    /**
+     * How often the router chose each expert, {@code [layer][expert]}, over every token evaluated
+     * since construction or {@link #clearExpertChoices}; the live counts, not a copy (rows of length 0
+     * for a dense model).
+     */
+    public long[][] expertChoices() {
+        return expertChoices;
+    }
+
+    public void clearExpertChoices() {
+        for (long[] row : expertChoices) {
+            Arrays.fill(row, 0);
+        }
     }
 
     /**
@@ -172,7 +190,7 @@ public final class TransformerForward {
                     }
                     project(gate, c.feedForwardLength(), d.down(), xb, 0, false);
                 }
-                case TransformerWeights.Experts e -> mixtureOfExperts(e);
+                case TransformerWeights.Experts e -> mixtureOfExperts(l, e);
             }
             for (int b = 0; b < n; b++) {
                 if (layer.postFfnNorm() != null) {
@@ -231,13 +249,16 @@ public final class TransformerForward {
      * by expert, so each chosen expert's weights are read once per batch; each token's expert
      * outputs are then summed in slot order with the router's weights, as ggml sums them.
      */
-    private void mixtureOfExperts(TransformerWeights.Experts experts) {
+    private void mixtureOfExperts(int layer, TransformerWeights.Experts experts) {
         int embd = c.embeddingLength();
         int ff = c.expertFeedForwardLength();
         int used = c.expertsUsed();
         project(xb, embd, experts.router(), routerLogits, 0, false);
         for (int b = 0; b < count; b++) {
             ExpertRouter.route(k, routerLogits[b], experts.count(), used, selected[b], routeWeights[b]);
+            for (int slot = 0; slot < used; slot++) {
+                expertChoices[layer][selected[b][slot]]++;
+            }
         }
         for (int e = 0; e < experts.count(); e++) {
             int m = 0;
