@@ -30,6 +30,9 @@ import java.util.Arrays;
  *     each quant as its unsigned 6-bit value {@code v_t = q + 32}: short {@code 3u} is
  *     {@code v0 | v1 << 6 | (v6 & 15) << 12}, short {@code 3u+1} is {@code v2 | v3 << 6 | (v7 & 15) << 12},
  *     short {@code 3u+2} is {@code v4 | v5 << 6 | (v6 >> 4) << 12 | (v7 >> 4) << 14}.
+ * <li>Q5_K, 5632 bytes: as Q4_K, with ggml's 32 bytes of fifth bits as 16 shorts at 512 (short
+ *     {@code h} holds bytes {@code 2h}, {@code 2h+1}: bit {@code g} of byte {@code l} is the fifth bit of
+ *     element {@code 32 g + l}) and the quant shorts at 1536.
  * </ul>
  * The vector kernels compute ggml's dot products ({@link KQuantBlocks}) on these tiles, lane for
  * lane, so a tiled matrix gives the same bits as the row-major one; the scalar reference reads a
@@ -43,6 +46,9 @@ final class TiledKQuants {
     static final int Q4_K_DMIN = 2 * TILE_ROWS;
     static final int Q4_K_SCALES = 4 * TILE_ROWS;
     static final int Q4_K_QUANTS = Q4_K_SCALES + 6 * 2 * TILE_ROWS;
+    /** Offsets within a Q5_K tile super-block: d, dmin and scales as Q4_K's, then the fifth bits, then the quants. */
+    static final int Q5_K_HIGH = Q4_K_QUANTS;
+    static final int Q5_K_QUANTS = Q5_K_HIGH + 16 * 2 * TILE_ROWS;
     /** Offsets within a Q6_K tile super-block. */
     static final int Q6_K_SCALES = 2 * TILE_ROWS;
     static final int Q6_K_QUANTS = Q6_K_SCALES + 8 * 2 * TILE_ROWS;
@@ -51,7 +57,7 @@ final class TiledKQuants {
     }
 
     static boolean supports(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K;
     }
 
     /**
@@ -96,14 +102,17 @@ final class TiledKQuants {
         for (int r = 0; r < TILE_ROWS; r++) {
             int src = r * rowBytes + b * type.bytesPerBlock();
             if (type == GgmlType.Q4_K) {
-                tileQ4_K(in, src, out, tileBlock, r);
+                tileQ4_K(in, src, out, tileBlock, r, false);
+            } else if (type == GgmlType.Q5_K) {
+                tileQ4_K(in, src, out, tileBlock, r, true);
             } else {
                 tileQ6_K(in, src, out, tileBlock, r);
             }
         }
     }
 
-    private static void tileQ4_K(byte[] in, int src, byte[] out, int tb, int r) {
+    /** Q4_K, or with {@code fifthBits} Q5_K: its 32 bytes of fifth bits (at 16 in ggml's block) go to shorts at 512. */
+    private static void tileQ4_K(byte[] in, int src, byte[] out, int tb, int r, boolean fifthBits) {
         out[tb + 2 * r] = in[src];
         out[tb + 2 * r + 1] = in[src + 1];
         out[tb + Q4_K_DMIN + 2 * r] = in[src + 2];
@@ -117,9 +126,15 @@ final class TiledKQuants {
             putShort(out, lane(tb + Q4_K_SCALES, 4 + j, r), (min(in, s, 4 * j) & 15) | (min(in, s, 4 * j + 1) & 15) << 4
                     | (min(in, s, 4 * j + 2) & 15) << 8 | (min(in, s, 4 * j + 3) & 15) << 12);
         }
+        int quants = fifthBits ? Q5_K_QUANTS : Q4_K_QUANTS;
+        int from = fifthBits ? src + 48 : src + 16;
         for (int p = 0; p < 64; p++) {
-            out[lane(tb + Q4_K_QUANTS, q4Short(p), r)] = in[src + 16 + 2 * p];
-            out[lane(tb + Q4_K_QUANTS, q4Short(p), r) + 1] = in[src + 16 + 2 * p + 1];
+            out[lane(tb + quants, q4Short(p), r)] = in[from + 2 * p];
+            out[lane(tb + quants, q4Short(p), r) + 1] = in[from + 2 * p + 1];
+        }
+        for (int h = 0; fifthBits && h < 16; h++) {
+            out[lane(tb + Q5_K_HIGH, h, r)] = in[src + 16 + 2 * h];
+            out[lane(tb + Q5_K_HIGH, h, r) + 1] = in[src + 17 + 2 * h];
         }
     }
 
@@ -178,8 +193,8 @@ final class TiledKQuants {
         for (int b = 0; b < w.cols() / QK; b++) {
             long tb = (r / TILE_ROWS) * w.rowBytes() * TILE_ROWS + (long) b * bytes * TILE_ROWS;
             int dst = b * bytes;
-            if (w.type() == GgmlType.Q4_K) {
-                untileQ4_K(m, tb, lane, out, dst);
+            if (w.type() == GgmlType.Q4_K || w.type() == GgmlType.Q5_K) {
+                untileQ4_K(m, tb, lane, out, dst, w.type() == GgmlType.Q5_K);
             } else {
                 untileQ6_K(m, tb, lane, out, dst);
             }
@@ -190,7 +205,7 @@ final class TiledKQuants {
         return m.get(F16_LAYOUT, at) & 0xFFFF;
     }
 
-    private static void untileQ4_K(MemorySegment m, long tb, int r, byte[] out, int dst) {
+    private static void untileQ4_K(MemorySegment m, long tb, int r, byte[] out, int dst, boolean fifthBits) {
         putShort(out, dst, ushort(m, tb + 2 * r));
         putShort(out, dst + 2, ushort(m, tb + Q4_K_DMIN + 2 * r));
         for (int g = 0; g < 4; g++) { // ggml's packing, see scale and min
@@ -198,9 +213,15 @@ final class TiledKQuants {
             out[dst + 8 + g] = (byte) (tiledMin(m, tb, r, g) | (tiledMin(m, tb, r, g + 4) >>> 4) << 6);
             out[dst + 12 + g] = (byte) ((tiledScale(m, tb, r, g + 4) & 15) | (tiledMin(m, tb, r, g + 4) & 15) << 4);
         }
+        int quants = fifthBits ? Q5_K_QUANTS : Q4_K_QUANTS;
+        int to = fifthBits ? dst + 48 : dst + 16;
         for (int p = 0; p < 64; p++) {
-            out[dst + 16 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, q4Short(p), r));
-            out[dst + 17 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, q4Short(p), r) + 1);
+            out[to + 2 * p] = m.get(BYTE, tb + lane(quants, q4Short(p), r));
+            out[to + 1 + 2 * p] = m.get(BYTE, tb + lane(quants, q4Short(p), r) + 1);
+        }
+        for (int h = 0; fifthBits && h < 16; h++) {
+            out[dst + 16 + 2 * h] = m.get(BYTE, tb + lane(Q5_K_HIGH, h, r));
+            out[dst + 17 + 2 * h] = m.get(BYTE, tb + lane(Q5_K_HIGH, h, r) + 1);
         }
     }
 

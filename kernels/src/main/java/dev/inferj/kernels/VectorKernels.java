@@ -875,7 +875,7 @@ final class VectorKernels extends ScalarKernels {
     private static final ThreadLocal<KQuantScratch> K_SCRATCH = ThreadLocal.withInitial(KQuantScratch::new);
 
     /**
-     * Rows {@code [row, row + step)} of a tiled Q4_K or Q6_K matrix times {@code x} into {@code out}; Q4_K
+     * Rows {@code [row, row + step)} of a tiled Q4_K, Q5_K or Q6_K matrix times {@code x} into {@code out}; Q4_K
      * takes two tiles ({@link #kQuantStep}), an odd last one twice (the same result written twice).
      */
     private static void tiledKQuant(WeightMatrix w, int row, int toRow, PreparedVector x, KQuantScratch scratch,
@@ -887,6 +887,9 @@ final class VectorKernels extends ScalarKernels {
             int rowB = Math.min(row + TileLayout.TILE_ROWS, toRow - TileLayout.TILE_ROWS);
             tileQ4_K(w.data(), tile, (rowB / TileLayout.TILE_ROWS) * tileBytes, x.quantPairs, x.groupSums, x.scales, blocks,
                     scratch.lanes, scratch.floatScales, scratch.factors, out, outOffset + row, outOffset + rowB);
+        } else if (w.type() == GgmlType.Q5_K) {
+            tileQ5_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.floatScales,
+                    scratch.factors, out, outOffset + row);
         } else {
             tileQ6_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.scales, out,
                     outOffset + row);
@@ -1017,25 +1020,123 @@ final class VectorKernels extends ScalarKernels {
                             .intoArray(lanes, 384 + at + half);
                 }
             }
-            addLanes(lanes, 0, true, out, outA + c);
-            addLanes(lanes, 384, true, out, outB + c);
+            addLanes(lanes, 0, 4, out, outA + c);
+            addLanes(lanes, 384, 4, out, outB + c);
         }
     }
 
     /**
-     * For the {@code TS.length()} rows of a pass, lanes from {@code base}: ggml's {@code hsum_float_8} of quant lanes 0-7
-     * ({@link AvxLanes#sum}), plus, with {@code minimums}, the 4-lane sum of lanes 8-11.
+     * One tile of Q5_K weights ({@link TiledKQuants}) times a Q8_K activation, {@code TS.length()}
+     * rows a pass: {@link #tileQ4_K}'s products with each quant's fifth bit put above its nibble
+     * (bit {@code g} of the quant's fifth-bit byte; four products a group stay below 4 * 31 * 127),
+     * and, as ggml ({@link KQuantBlocks#dotQ5_K}), the minimums in one running float sum (lane 8).
      */
-    private static void addLanes(float[] lanes, int base, boolean minimums, float[] out, int outAt) {
+    private static void tileQ5_K(MemorySegment m, long tile, int[] pairs, short[] groupSums, float[] xd, int blocks,
+            float[] lanes, float[] groupScales, float[] factors, float[] out, int outAt) {
+        int half = F.length();
+        for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
+            Arrays.fill(lanes, 0f);
+            for (int b = 0; b < blocks; b++) {
+                long blk = tile + 176L * TileLayout.TILE_ROWS * b;
+                int xa = b * PreparedVector.Q8_K_BLOCK;
+                float dx = xd[b];
+                for (int h = 0; h < 2 * half; h += half) {
+                    // the rows' F16 d and dmin (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
+                    // float position and scaled by 2^112 (exact for subnormals too), sign put back
+                    IntVector d = (IntVector) ShortVector.fromMemorySegment(H, m, blk + 2L * (c + h), LE)
+                            .convertShape(VectorOperators.S2I, I, 0);
+                    IntVector n = (IntVector) ShortVector.fromMemorySegment(H, m, blk + TiledKQuants.Q4_K_DMIN + 2L * (c + h), LE)
+                            .convertShape(VectorOperators.S2I, I, 0);
+                    d.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(d.and(0x80000000)).reinterpretAsFloats().mul(dx).intoArray(factors, h);
+                    FloatVector dmin = n.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(n.and(0x80000000)).reinterpretAsFloats().mul(-dx);
+                    int part = h / half;
+                    IntVector minimums = IntVector.zero(I);
+                    for (int i = 0; i < 4; i++) {
+                        ShortVector sc = ShortVector.fromMemorySegment(TS, m, blk + TiledKQuants.Q4_K_SCALES + 64L * i + 2L * c, LE);
+                        // the minimums' low nibbles: byte i % 2 of short 4 + i / 2, read one byte on (see tileQ4_K)
+                        ShortVector mn = ShortVector.fromMemorySegment(TS, m,
+                                blk + TiledKQuants.Q4_K_SCALES + 64L * (4 + (i >> 1)) + 2L * c + (i & 1), LE);
+                        ShortVector scaleA = sc.and((short) 63);
+                        ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, 8).and((short) 63);
+                        ((FloatVector) scaleA.convertShape(VectorOperators.S2F, F, part)).intoArray(groupScales, 64 * i + h);
+                        ((FloatVector) scaleB.convertShape(VectorOperators.S2F, F, part)).intoArray(groupScales, 64 * i + 32 + h);
+                        ShortVector minA = mn.and((short) 15).or(sc.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
+                        ShortVector minB = mn.lanewise(VectorOperators.LSHR, 4).and((short) 15)
+                                .or(sc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30));
+                        int g = b * 16 + 4 * i; // the activation's groups of 16
+                        minimums = minimums.add(((IntVector) minA.convertShape(VectorOperators.S2I, I, part)).mul(groupSums[g] + groupSums[g + 1]))
+                                .add(((IntVector) minB.convertShape(VectorOperators.S2I, I, part)).mul(groupSums[g + 2] + groupSums[g + 3]));
+                    }
+                    ((FloatVector) minimums.convert(VectorOperators.I2F, 0)).fma(dmin, FloatVector.fromArray(F, lanes, 256 + h))
+                            .intoArray(lanes, 256 + h);
+                }
+                long quants = blk + TiledKQuants.Q5_K_QUANTS + 2L * c;
+                long high = blk + TiledKQuants.Q5_K_HIGH + 2L * c;
+                for (int lane = 0; lane < 8; lane++) {
+                    // the lane's integer sum, in floats: every partial sum is an integer below 8 * 63 * 4 * 31 * 127 < 2^24, so exact
+                    FloatVector sum0 = FloatVector.zero(F);
+                    FloatVector sum1 = FloatVector.zero(F);
+                    // fifth-bit bytes 4 lane, 4 lane + 1 (hv) and 4 lane + 2, 4 lane + 3 (hw)
+                    ShortVector hv = ShortVector.fromMemorySegment(TS, m, high + 128L * lane, LE);
+                    ShortVector hw = ShortVector.fromMemorySegment(TS, m, high + 128L * lane + 64, LE);
+                    for (int i = 0; i < 4; i++) {
+                        // quant shorts 2 lane and 2 lane + 1 of chunk i: elements 4 lane .. 4 lane + 3 of groups 2i, 2i+1
+                        long at = quants + 64L * (8 * lane + 2 * i);
+                        ShortVector v = ShortVector.fromMemorySegment(TS, m, at, LE);
+                        ShortVector w = ShortVector.fromMemorySegment(TS, m, at + 64, LE);
+                        ShortVector hs = hv.lanewise(VectorOperators.LSHR, 2 * i); // bit 0: group 2i, bit 1: 2i+1, bits 8, 9 likewise
+                        ShortVector ht = hw.lanewise(VectorOperators.LSHR, 2 * i);
+                        int e = xa + 64 * i + 4 * lane;
+                        ShortVector a = v.and((short) 15).or(hs.lanewise(VectorOperators.LSHL, 4).and((short) 16))
+                                .mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts())
+                                .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15).or(hs.lanewise(VectorOperators.LSHR, 4).and((short) 16))
+                                        .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()))
+                                .add(w.and((short) 15).or(ht.lanewise(VectorOperators.LSHL, 4).and((short) 16))
+                                        .mul(IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts()))
+                                .add(w.lanewise(VectorOperators.LSHR, 8).and((short) 15).or(ht.lanewise(VectorOperators.LSHR, 4).and((short) 16))
+                                        .mul(IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts()));
+                        ShortVector bb = v.lanewise(VectorOperators.LSHR, 4).and((short) 15).or(hs.lanewise(VectorOperators.LSHL, 3).and((short) 16))
+                                .mul(IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts())
+                                .add(v.lanewise(VectorOperators.LSHR, 12).or(hs.lanewise(VectorOperators.LSHR, 5).and((short) 16))
+                                        .mul(IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts()))
+                                .add(w.lanewise(VectorOperators.LSHR, 4).and((short) 15).or(ht.lanewise(VectorOperators.LSHL, 3).and((short) 16))
+                                        .mul(IntVector.broadcast(TI, pairs[e + 34]).reinterpretAsShorts()))
+                                .add(w.lanewise(VectorOperators.LSHR, 12).or(ht.lanewise(VectorOperators.LSHR, 5).and((short) 16))
+                                        .mul(IntVector.broadcast(TI, pairs[e + 35]).reinterpretAsShorts()));
+                        sum0 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i), sum0);
+                        sum0 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i + 32), sum0);
+                        sum1 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, 64 * i + half), sum1);
+                        sum1 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 1))
+                                .fma(FloatVector.fromArray(F, groupScales, 64 * i + 32 + half), sum1);
+                    }
+                    int at = 32 * lane;
+                    sum0.fma(FloatVector.fromArray(F, factors, 0), FloatVector.fromArray(F, lanes, at)).intoArray(lanes, at);
+                    sum1.fma(FloatVector.fromArray(F, factors, half), FloatVector.fromArray(F, lanes, at + half)).intoArray(lanes, at + half);
+                }
+            }
+            addLanes(lanes, 0, 1, out, outAt + c);
+        }
+    }
+
+    /**
+     * For the {@code TS.length()} rows of a pass, lanes from {@code base}: ggml's {@code hsum_float_8} of
+     * quant lanes 0-7 ({@link AvxLanes#sum}), plus the minimums: none (Q6_K), lane 8 (Q5_K's one
+     * running sum) or the 4-lane sum of lanes 8-11 (Q4_K).
+     */
+    private static void addLanes(float[] lanes, int base, int minimumLanes, float[] out, int outAt) {
         for (int h = base; h < base + TS.length(); h += F.length()) {
             FloatVector r0 = FloatVector.fromArray(F, lanes, 128 + h).add(FloatVector.fromArray(F, lanes, h));
             FloatVector r1 = FloatVector.fromArray(F, lanes, 160 + h).add(FloatVector.fromArray(F, lanes, 32 + h));
             FloatVector r2 = FloatVector.fromArray(F, lanes, 192 + h).add(FloatVector.fromArray(F, lanes, 64 + h));
             FloatVector r3 = FloatVector.fromArray(F, lanes, 224 + h).add(FloatVector.fromArray(F, lanes, 96 + h));
             FloatVector sum = r0.add(r2).add(r1.add(r3));
-            if (minimums) {
+            if (minimumLanes == 4) {
                 sum = sum.add(FloatVector.fromArray(F, lanes, 256 + h).add(FloatVector.fromArray(F, lanes, 320 + h))
                         .add(FloatVector.fromArray(F, lanes, 288 + h).add(FloatVector.fromArray(F, lanes, 352 + h))));
+            } else if (minimumLanes == 1) {
+                sum = sum.add(FloatVector.fromArray(F, lanes, 256 + h));
             }
             sum.intoArray(out, outAt + h - base);
         }
@@ -1132,7 +1233,7 @@ final class VectorKernels extends ScalarKernels {
                             .intoArray(lanes, at + 32 + half);
                 }
             }
-            addLanes(lanes, 0, false, out, outAt + c);
+            addLanes(lanes, 0, 0, out, outAt + c);
         }
     }
 

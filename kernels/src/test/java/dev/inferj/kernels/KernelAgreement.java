@@ -132,7 +132,7 @@ final class KernelAgreement {
                     at += type.bytesPerBlock();
                 }
             }
-            case Q4_K, Q6_K -> {
+            case Q4_K, Q5_K, Q6_K -> {
                 // random bytes, then small finite F16 factors where the layout keeps them
                 for (long i = 0; i < size; i++) {
                     m.set(ScalarKernels.BYTE, i, (byte) rnd.nextInt());
@@ -503,7 +503,7 @@ final class KernelAgreement {
                         agree.tiled(t, 1 + n % 3, n, kind, seed++);
                         cases += 2;
                     }
-                    for (GgmlType t : List.of(GgmlType.Q4_K, GgmlType.Q6_K)) {
+                    for (GgmlType t : List.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K)) {
                         agree.tiled(t, 1 + n % 3, 8 * n, kind, seed++);
                         cases++;
                     }

@@ -103,7 +103,7 @@ class VectorKernelsPropertiesTest {
 
     @Provide
     Arbitrary<GgmlType> tiledKQuantTypes() {
-        return Arbitraries.of(GgmlType.Q4_K, GgmlType.Q6_K);
+        return Arbitraries.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
     }
 
     /** Whole super-blocks of 256: one, a few, and Mistral's 14336. */
