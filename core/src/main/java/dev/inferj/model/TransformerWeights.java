@@ -53,7 +53,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
     }
 
     /**
-     * Reads the model's tensors from {@code f}. With a {@code tileArena} (shared: tensors are tiled on several threads), Q4_0, Q8_0, Q4_K and Q6_K matrices
+     * Reads the model's tensors from {@code f}. With a {@code tileArena} (shared: tensors are tiled on several threads), Q4_0, Q8_0, Q4_K, Q5_K and Q6_K matrices
      * whose height is a multiple of the tile height are copied into it in {@link TileLayout} (and
      * the mapped pages they came from released); without one every matrix stays a view of the file.
      */
@@ -142,7 +142,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         }
 
         /**
-         * Tiles every Q4_0, Q8_0, Q4_K and Q6_K tensor whose rows (all dimensions but the first, taken
+         * Tiles every Q4_0, Q8_0, Q4_K, Q5_K and Q6_K tensor whose rows (all dimensions but the first, taken
          * together) come in whole tiles, several tensors at once: most of the time goes into
          * fresh memory being faulted in and zeroed, which one thread does slowly. The file's pages
          * are released after each tensor; they are not read again.
@@ -179,7 +179,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
             }
         }
 
-        /** A tensor of a type that tiles (Q4_0, Q8_0, Q4_K, Q6_K) of two or more dimensions whose rows (all dimensions but the first) come in whole tiles. */
+        /** A tensor of a type that tiles (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K) of two or more dimensions whose rows (all dimensions but the first) come in whole tiles. */
         private static boolean tileable(GgufTensorInfo t) {
             long[] dims = t.dims();
             if (dims.length < 2 || dims[0] <= 0 || dims[0] > Integer.MAX_VALUE || dims[0] % t.type().blockSize() != 0) {

@@ -53,7 +53,7 @@ public final class PreparedVector {
         }
     }
 
-    /** Q8_0 and Q8_K: each quant in both halves of an int, as the tiled Q4_0, Q4_K and Q6_K kernels broadcast it. */
+    /** Q8_0 and Q8_K: each quant in both halves of an int, as the tiled Q4_0 and K-quant kernels broadcast it. */
     void deriveQuantPairs() {
         for (int i = 0; i < length; i++) {
             int q = quants[i];

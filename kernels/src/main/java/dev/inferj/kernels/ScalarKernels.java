@@ -277,7 +277,7 @@ public class ScalarKernels implements Kernels {
     /** A per-thread buffer for {@link #untiled}. */
     private static final ThreadLocal<byte[]> UNTILED_ROW = ThreadLocal.withInitial(() -> new byte[0]);
 
-    /** Row {@code r} of a tiled Q4_K or Q6_K matrix as a one-row matrix in ggml's layout, in a per-thread buffer. */
+    /** Row {@code r} of a tiled Q4_K, Q5_K or Q6_K matrix as a one-row matrix in ggml's layout, in a per-thread buffer. */
     private static WeightMatrix untiled(WeightMatrix w, int r) {
         byte[] row = UNTILED_ROW.get();
         if (row.length < w.rowBytes()) {

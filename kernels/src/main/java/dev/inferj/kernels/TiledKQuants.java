@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The tiled layouts of Q4_K and Q6_K ({@link TileLayout}). A tile super-block holds the 32 rows'
+ * The tiled layouts of Q4_K, Q5_K and Q6_K ({@link TileLayout}). A tile super-block holds the 32 rows'
  * super-blocks of the same 256 elements in the same number of bytes, everything stored as 16-bit
  * lanes side by side, one lane a row, so that one vector load brings a piece of 16 or 32 rows.
  * What a lane holds is re-encoded at tiling time so that the vector kernels take each value out

@@ -857,7 +857,7 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
-    // ---------------------------------------------------------------- tiled Q4_K and Q6_K
+    // ---------------------------------------------------------------- tiled Q4_K, Q5_K and Q6_K
 
     /**
      * Per-thread room for the tiled K-quant kernels: a float accumulator for each of ggml's lanes
