@@ -142,7 +142,13 @@ public class ScalarKernels implements Kernels {
     /** Row {@code r} of {@code w} dotted with a prepared activation. */
     protected float dotRow(WeightMatrix w, int r, PreparedVector x) {
         if (w.layout() == WeightMatrix.Layout.TILES && TiledKQuants.supports(w.type())) {
-            return dotRow(untiled(w, r), 0, x);
+            MemorySegment row = untiled(w, r);
+            int blocks = w.cols() / w.type().blockSize();
+            return switch (w.type()) {
+                case Q4_K -> KQuantBlocks.dotQ4_K(row, 0, x, blocks);
+                case Q5_K -> KQuantBlocks.dotQ5_K(row, 0, x, blocks);
+                default -> KQuantBlocks.dotQ6_K(row, 0, x, blocks);
+            };
         }
         MemorySegment m = w.data();
         long base = w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(r) : -1; // tiled: see scaleAt, quantAt
@@ -222,7 +228,13 @@ public class ScalarKernels implements Kernels {
     @Override
     public void dequantizeRow(WeightMatrix w, int row, float[] out, int offset) {
         if (w.layout() == WeightMatrix.Layout.TILES && TiledKQuants.supports(w.type())) {
-            dequantizeRow(untiled(w, row), 0, out, offset);
+            MemorySegment bytes = untiled(w, row);
+            int blocks = w.cols() / w.type().blockSize();
+            switch (w.type()) {
+                case Q4_K -> KQuantBlocks.dequantizeQ4_K(bytes, 0, out, offset, blocks);
+                case Q5_K -> KQuantBlocks.dequantizeQ5_K(bytes, 0, out, offset, blocks);
+                default -> KQuantBlocks.dequantizeQ6_K(bytes, 0, out, offset, blocks);
+            }
             return;
         }
         MemorySegment m = w.data();
@@ -274,18 +286,24 @@ public class ScalarKernels implements Kernels {
         }
     }
 
-    /** A per-thread buffer for {@link #untiled}. */
-    private static final ThreadLocal<byte[]> UNTILED_ROW = ThreadLocal.withInitial(() -> new byte[0]);
+    /** A per-thread buffer for {@link #untiled}, and a segment over it (made once, so decoding allocates nothing). */
+    private record UntiledRow(byte[] bytes, MemorySegment segment) {
+        UntiledRow(byte[] bytes) {
+            this(bytes, MemorySegment.ofArray(bytes));
+        }
+    }
 
-    /** Row {@code r} of a tiled Q4_K, Q5_K or Q6_K matrix as a one-row matrix in ggml's layout, in a per-thread buffer. */
-    private static WeightMatrix untiled(WeightMatrix w, int r) {
-        byte[] row = UNTILED_ROW.get();
-        if (row.length < w.rowBytes()) {
-            row = new byte[(int) w.rowBytes()];
+    private static final ThreadLocal<UntiledRow> UNTILED_ROW = ThreadLocal.withInitial(() -> new UntiledRow(new byte[0]));
+
+    /** Row {@code r} of a tiled Q4_K, Q5_K or Q6_K matrix in ggml's layout at offset 0 of a per-thread buffer. */
+    private static MemorySegment untiled(WeightMatrix w, int r) {
+        UntiledRow row = UNTILED_ROW.get();
+        if (row.bytes().length < w.rowBytes()) {
+            row = new UntiledRow(new byte[(int) w.rowBytes()]);
             UNTILED_ROW.set(row);
         }
-        TiledKQuants.untileRow(w, r, row);
-        return new WeightMatrix(w.name(), w.type(), MemorySegment.ofArray(row).asSlice(0, w.rowBytes()), 1, w.cols());
+        TiledKQuants.untileRow(w, r, row.bytes());
+        return row.segment();
     }
 
     /** Offset of the F16 scale of block {@code b} of row {@code r} (Q8_0, Q4_0), in either layout. */

@@ -1035,7 +1035,7 @@ final class VectorKernels extends ScalarKernels {
             float[] lanes, float[] groupScales, float[] factors, float[] out, int outAt) {
         int half = F.length();
         for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
-            Arrays.fill(lanes, 0f);
+            Arrays.fill(lanes, 0, 12 * TileLayout.TILE_ROWS, 0f); // one tile's lanes
             for (int b = 0; b < blocks; b++) {
                 long blk = tile + 176L * TileLayout.TILE_ROWS * b;
                 int xa = b * PreparedVector.Q8_K_BLOCK;
@@ -1156,7 +1156,7 @@ final class VectorKernels extends ScalarKernels {
             float[] lanes, int[] scales, float[] out, int outAt) {
         int half = F.length();
         for (int c = 0; c < TileLayout.TILE_ROWS; c += TS.length()) {
-            Arrays.fill(lanes, 0f);
+            Arrays.fill(lanes, 0, 12 * TileLayout.TILE_ROWS, 0f); // one tile's lanes
             for (int b = 0; b < blocks; b++) {
                 long blk = tile + 210L * TileLayout.TILE_ROWS * b;
                 int xa = b * PreparedVector.Q8_K_BLOCK;
