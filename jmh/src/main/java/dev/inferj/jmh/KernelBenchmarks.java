@@ -48,7 +48,7 @@ public class KernelBenchmarks {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A weight type; "/tiles" repacks the matrix into {@link TileLayout} first. */
-    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "Q4_K", "Q4_K/tiles", "Q5_K", "Q5_K/tiles", "Q6_K", "Q6_K/tiles", "F16", "F32"})
+    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "Q4_K", "Q4_K/tiles", "Q5_K", "Q5_K/tiles", "Q6_K", "Q6_K/tiles", "F16", "BF16", "F32"})
     public String type;
 
     /** Rows x columns: a 4096-wide model's attention projection, and its feed-forward up and gate. */
@@ -192,6 +192,11 @@ public class KernelBenchmarks {
             case F16 -> {
                 for (long i = 0; i < elements; i++) {
                     m.set(F16, 2 * i, Float.floatToFloat16((float) (0.05 * rnd.nextGaussian())));
+                }
+            }
+            case BF16 -> {
+                for (long i = 0; i < elements; i++) {
+                    m.set(F16, 2 * i, (short) (Float.floatToRawIntBits((float) (0.05 * rnd.nextGaussian())) >>> 16));
                 }
             }
             case Q8_0, Q4_0 -> {

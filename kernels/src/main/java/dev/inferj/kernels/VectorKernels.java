@@ -10,6 +10,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -310,26 +311,16 @@ final class VectorKernels extends ScalarKernels {
         return sum;
     }
 
-    /** bfloat16 weights: the upper half of a float. */
+    /** bfloat16 weights: the upper half of a float. One accumulator, so that {@link #halfMatMul} can give the same bits. */
     private static float dotBf16(MemorySegment m, long base, float[] x, int n) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int step = F.length();
+        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (int bound = n - 2 * step; i <= bound; i += 2 * step) {
-            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * i, LE)
-                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * (i + step), LE)
-                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            acc0 = w0.fma(FloatVector.fromArray(F, x, i), acc0);
-            acc1 = w1.fma(FloatVector.fromArray(F, x, i + step), acc1);
-        }
-        for (int bound = F.loopBound(n); i < bound; i += step) {
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector w = ((IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * i, LE)
                     .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            acc0 = w.fma(FloatVector.fromArray(F, x, i), acc0);
+            acc = w.fma(FloatVector.fromArray(F, x, i), acc);
         }
-        float sum = sumLanes(acc0.add(acc1));
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += Bf16.toFloat(m.get(F16_LAYOUT, base + 2L * i)) * x[i];
         }
@@ -482,7 +473,11 @@ final class VectorKernels extends ScalarKernels {
     @Override
     public void matMul(WeightMatrix w, PreparedVector[] x, int count, float[][] out, int outOffset, int fromRow, int toRow) {
         if (w.layout() != WeightMatrix.Layout.TILES) {
-            super.matMul(w, x, count, out, outOffset, fromRow, toRow);
+            if (w.type() == GgmlType.F16 || w.type() == GgmlType.BF16) {
+                halfMatMul(w, x, count, out, outOffset, fromRow, toRow);
+            } else {
+                super.matMul(w, x, count, out, outOffset, fromRow, toRow);
+            }
             return;
         }
         int blocks = w.cols() / Q8;
@@ -521,6 +516,137 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
         }
+    }
+
+    /** Per thread: four rows of F16 or BF16 weights widened to floats, reused by every token of a batch. */
+    private static final ThreadLocal<float[]> HALF_ROWS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * F16 and BF16 weights times a batch: four rows at a time are widened to floats once (the
+     * conversion costs more than the product, so it is shared by all the batch's tokens), then
+     * multiplied with four tokens a pass, sixteen accumulators, each weight and activation
+     * vector loaded once for four products. Each product sums exactly as {@link #dotF16} does (one
+     * accumulator, the same fused multiply-adds, the same lane reduction and scalar tail), so a
+     * prompt token gets the bits a decoded one would. A short last group of rows or tokens repeats
+     * its last one (the same result written twice).
+     */
+    private static void halfMatMul(WeightMatrix w, PreparedVector[] x, int count, float[][] out, int outOffset,
+            int fromRow, int toRow) {
+        int n = w.cols();
+        float[] rows = HALF_ROWS.get();
+        if (rows.length < 4 * n) {
+            rows = new float[4 * n];
+            HALF_ROWS.set(rows);
+        }
+        for (int r = fromRow; r < toRow; r += 4) {
+            int r1 = Math.min(r + 1, toRow - 1);
+            int r2 = Math.min(r + 2, toRow - 1);
+            int r3 = Math.min(r + 3, toRow - 1);
+            widenRow(w, r, rows, 0);
+            widenRow(w, r1, rows, n);
+            widenRow(w, r2, rows, 2 * n);
+            widenRow(w, r3, rows, 3 * n);
+            for (int t = 0; t < count; t += 4) {
+                int t1 = Math.min(t + 1, count - 1);
+                int t2 = Math.min(t + 2, count - 1);
+                int t3 = Math.min(t + 3, count - 1);
+                rows4xTokens4(rows, n, x[t].values, x[t1].values, x[t2].values, x[t3].values,
+                        out[t], out[t1], out[t2], out[t3], outOffset + r, outOffset + r1, outOffset + r2, outOffset + r3);
+            }
+        }
+    }
+
+    /** Row {@code r} of an F16 or BF16 matrix as floats into {@code dst[at, at + cols)}: exact, see {@link #dotF16}. */
+    private static void widenRow(WeightMatrix w, int r, float[] dst, int at) {
+        MemorySegment m = w.data();
+        long base = w.rowOffset(r);
+        int n = w.cols();
+        int i = 0;
+        if (w.type() == GgmlType.F16) {
+            for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * i, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                IntVector abs = h.and(0x7fff);
+                IntVector shifted = abs.lanewise(VectorOperators.LSHL, 13);
+                IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted.or(0x7f800000), abs.compare(VectorOperators.GE, 0x7c00));
+                bits.or(h.and(0x80000000)).reinterpretAsFloats().intoArray(dst, at + i);
+            }
+            for (; i < n; i++) {
+                dst[at + i] = Float.float16ToFloat(m.get(F16_LAYOUT, base + 2L * i));
+            }
+        } else {
+            for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+                ((IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, at + i);
+            }
+            for (; i < n; i++) {
+                dst[at + i] = Bf16.toFloat(m.get(F16_LAYOUT, base + 2L * i));
+            }
+        }
+    }
+
+    /**
+     * Four widened rows ({@code rows[0, 4n)}) times four activations: {@code oT[aR]} = row R · token T
+     * for the sixteen pairs, each in {@link #dotF16}'s order.
+     */
+    private static void rows4xTokens4(float[] rows, int n, float[] x0, float[] x1, float[] x2, float[] x3,
+            float[] o0, float[] o1, float[] o2, float[] o3, int a0, int a1, int a2, int a3) {
+        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
+        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F);
+        FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F);
+        FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F), s32 = FloatVector.zero(F), s33 = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        for (int i = 0; i < bound; i += F.length()) {
+            FloatVector v0 = FloatVector.fromArray(F, x0, i);
+            FloatVector v1 = FloatVector.fromArray(F, x1, i);
+            FloatVector v2 = FloatVector.fromArray(F, x2, i);
+            FloatVector v3 = FloatVector.fromArray(F, x3, i);
+            FloatVector w = FloatVector.fromArray(F, rows, i);
+            s00 = w.fma(v0, s00);
+            s01 = w.fma(v1, s01);
+            s02 = w.fma(v2, s02);
+            s03 = w.fma(v3, s03);
+            w = FloatVector.fromArray(F, rows, n + i);
+            s10 = w.fma(v0, s10);
+            s11 = w.fma(v1, s11);
+            s12 = w.fma(v2, s12);
+            s13 = w.fma(v3, s13);
+            w = FloatVector.fromArray(F, rows, 2 * n + i);
+            s20 = w.fma(v0, s20);
+            s21 = w.fma(v1, s21);
+            s22 = w.fma(v2, s22);
+            s23 = w.fma(v3, s23);
+            w = FloatVector.fromArray(F, rows, 3 * n + i);
+            s30 = w.fma(v0, s30);
+            s31 = w.fma(v1, s31);
+            s32 = w.fma(v2, s32);
+            s33 = w.fma(v3, s33);
+        }
+        o0[a0] = widenedTail(rows, 0, x0, bound, n, sumLanes(s00));
+        o1[a0] = widenedTail(rows, 0, x1, bound, n, sumLanes(s01));
+        o2[a0] = widenedTail(rows, 0, x2, bound, n, sumLanes(s02));
+        o3[a0] = widenedTail(rows, 0, x3, bound, n, sumLanes(s03));
+        o0[a1] = widenedTail(rows, n, x0, bound, n, sumLanes(s10));
+        o1[a1] = widenedTail(rows, n, x1, bound, n, sumLanes(s11));
+        o2[a1] = widenedTail(rows, n, x2, bound, n, sumLanes(s12));
+        o3[a1] = widenedTail(rows, n, x3, bound, n, sumLanes(s13));
+        o0[a2] = widenedTail(rows, 2 * n, x0, bound, n, sumLanes(s20));
+        o1[a2] = widenedTail(rows, 2 * n, x1, bound, n, sumLanes(s21));
+        o2[a2] = widenedTail(rows, 2 * n, x2, bound, n, sumLanes(s22));
+        o3[a2] = widenedTail(rows, 2 * n, x3, bound, n, sumLanes(s23));
+        o0[a3] = widenedTail(rows, 3 * n, x0, bound, n, sumLanes(s30));
+        o1[a3] = widenedTail(rows, 3 * n, x1, bound, n, sumLanes(s31));
+        o2[a3] = widenedTail(rows, 3 * n, x2, bound, n, sumLanes(s32));
+        o3[a3] = widenedTail(rows, 3 * n, x3, bound, n, sumLanes(s33));
+    }
+
+    /** {@code sum} plus the scalar products of elements {@code [from, n)} of the row at {@code rows[row]} with {@code x}. */
+    private static float widenedTail(float[] rows, int row, float[] x, int from, int n, float sum) {
+        for (int i = from; i < n; i++) {
+            sum += rows[row + i] * x[i];
+        }
+        return sum;
     }
 
     /**
@@ -1355,10 +1481,47 @@ final class VectorKernels extends ScalarKernels {
      * its choosing, and its interpreted and compiled results differ in the last bit.
      */
     private static float sumLanes(FloatVector v) {
+        if (v.length() == F.length()) {
+            return sumLanes(v, F_ROTATE_8, F_ROTATE_4, F_ROTATE_2);
+        }
+        if (v.length() == Q4_F.length()) {
+            return sumLanes(v, Q4_F_ROTATE_8, Q4_F_ROTATE_4, Q4_F_ROTATE_2);
+        }
         for (int half = v.length() / 2; half > 0; half /= 2) {
             v = v.add(v.slice(half));
         }
         return v.lane(0);
+    }
+
+    /**
+     * Lanes i and i + half paired as {@code v.add(v.slice(half))} would pair them, by constant
+     * rotations: C2 compiles slice into a much longer sequence (sixteen reductions took as long
+     * as 4096 fused multiply-adds). Rotations by 8 and 4 are skipped where there are fewer lanes.
+     */
+    private static float sumLanes(FloatVector v, VectorShuffle<Float> by8, VectorShuffle<Float> by4,
+            VectorShuffle<Float> by2) {
+        for (int half = v.length() / 2; half > 8; half /= 2) {
+            v = v.add(v.slice(half)); // wider than 512 bits
+        }
+        if (v.length() >= 16) {
+            v = v.add(v.rearrange(by8));
+        }
+        if (v.length() >= 8) {
+            v = v.add(v.rearrange(by4));
+        }
+        v = v.add(v.rearrange(by2));
+        return v.lane(0) + v.lane(1);
+    }
+
+    private static final VectorShuffle<Float> F_ROTATE_8 = rotation(F, 8);
+    private static final VectorShuffle<Float> F_ROTATE_4 = rotation(F, 4);
+    private static final VectorShuffle<Float> F_ROTATE_2 = rotation(F, 2);
+    private static final VectorShuffle<Float> Q4_F_ROTATE_8 = rotation(Q4_F, 8);
+    private static final VectorShuffle<Float> Q4_F_ROTATE_4 = rotation(Q4_F, 4);
+    private static final VectorShuffle<Float> Q4_F_ROTATE_2 = rotation(Q4_F, 2);
+
+    private static VectorShuffle<Float> rotation(VectorSpecies<Float> species, int by) {
+        return VectorShuffle.fromOp(species, i -> (i + by) % species.length());
     }
 
     /** As {@link #sumLanes(FloatVector)}. */

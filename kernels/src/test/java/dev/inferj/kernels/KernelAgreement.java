@@ -253,6 +253,36 @@ final class KernelAgreement {
     }
 
     /**
+     * The candidate's matMul over a batch of one to nine gives each token exactly the bits its
+     * matVec gives that token: a prompt read in batches computes what decoding it would.
+     */
+    void batchLikeSingle(GgmlType type, int rows, int cols, Values kind, long seed) {
+        Random rnd = new Random(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix w = weights(arena, type, rows, cols, rnd);
+            int count = 1 + rnd.nextInt(9);
+            int from = rnd.nextInt(rows);
+            int to = from + 1 + rnd.nextInt(rows - from);
+            PreparedVector[] x = new PreparedVector[count];
+            float[][] batch = new float[count][rows];
+            for (int b = 0; b < count; b++) {
+                x[b] = new PreparedVector(cols + rnd.nextInt(40));
+                candidate.prepare(values(rnd, kind, cols), 0, cols, type.activationFormat(), x[b]);
+            }
+            candidate.matMul(w, x, count, batch, 0, from, to);
+            float[] single = new float[rows];
+            for (int b = 0; b < count; b++) {
+                candidate.matVec(w, x[b], single, 0, from, to);
+                for (int r = from; r < to; r++) {
+                    check(sameBits(single[r], batch[b][r]), "matMul " + type + " " + rows + "x" + cols + " token " + b
+                            + " of " + count + " row " + r + ": " + batch[b][r] + ", matVec " + single[r] + " " + kind
+                            + " seed=" + seed);
+                }
+            }
+        }
+    }
+
+    /**
      * A random row-major matrix tiled: rows dequantize to the same floats, and the candidate's and
      * the reference's matVec (over a random range of whole tiles) and matMul (a batch of one to
      * nine) on the tiled matrix give exactly the reference's matVec on the row-major one.

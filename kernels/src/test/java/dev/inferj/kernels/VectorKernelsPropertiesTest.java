@@ -55,6 +55,20 @@ class VectorKernelsPropertiesTest {
         agree.matVec(type, rows, cols, values, seed);
     }
 
+    @Property(tries = 200)
+    void floatMatMulGivesEachTokenTheBitsOfMatVec(@ForAll("floatTypes") GgmlType type,
+            @ForAll @IntRange(min = 1, max = 9) int rows, @ForAll("lengths") int cols,
+            @ForAll Values values, @ForAll long seed) {
+        agree.batchLikeSingle(type, rows, cols, values, seed);
+    }
+
+    @Property(tries = 100)
+    void quantizedMatMulGivesEachTokenTheBitsOfMatVec(@ForAll("quantizedTypes") GgmlType type,
+            @ForAll @IntRange(min = 1, max = 9) int rows, @ForAll("blockedLengths") int cols,
+            @ForAll Values values, @ForAll long seed) {
+        agree.batchLikeSingle(type, rows, cols, values, seed);
+    }
+
     @Property(tries = 300)
     void prepareGivesIdenticalActivations(@ForAll ActivationFormat format, @ForAll("lengths") int n,
             @ForAll Values values, @ForAll long seed) {
