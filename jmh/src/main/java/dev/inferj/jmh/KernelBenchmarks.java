@@ -48,7 +48,7 @@ public class KernelBenchmarks {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A weight type; "/tiles" repacks the matrix into {@link TileLayout} first. */
-    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "Q4_K", "Q4_K/tiles", "Q5_K", "Q5_K/tiles", "Q6_K", "Q6_K/tiles", "F16", "BF16", "F32"})
+    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "Q4_K", "Q4_K/tiles", "Q5_K", "Q5_K/tiles", "Q6_K", "Q6_K/tiles", "Q4_1", "Q5_0", "Q5_1", "F16", "BF16", "F32"})
     public String type;
 
     /** Rows x columns: a 4096-wide model's attention projection, and its feed-forward up and gate. */
@@ -180,6 +180,15 @@ public class KernelBenchmarks {
         return v;
     }
 
+    /** Where a block keeps its F16 factors (scale, minimum). */
+    private static int[] factorOffsets(GgmlType t) {
+        return switch (t) {
+            case Q4_1, Q5_1 -> new int[] {0, 2};
+            case Q5_0 -> new int[] {0};
+            default -> TileLayout.factorOffsets(t);
+        };
+    }
+
     private MemorySegment randomWeights(GgmlType t, int rows, int cols, SplittableRandom rnd) {
         long elements = (long) rows * cols;
         MemorySegment m = arena.allocate(t.byteSize(cols) * rows, 64);
@@ -212,7 +221,7 @@ public class KernelBenchmarks {
                     MemorySegment.copy(quants, 0, m, ValueLayout.JAVA_BYTE, at + 2, quantBytes);
                 }
             }
-            case Q4_K, Q5_K, Q6_K -> {
+            case Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> {
                 // random bytes, then small finite F16 factors where the block keeps them
                 byte[] block = new byte[t.bytesPerBlock()];
                 for (long at = 0; at < m.byteSize(); at += block.length) {
@@ -220,7 +229,7 @@ public class KernelBenchmarks {
                         block[i] = (byte) rnd.nextInt(256);
                     }
                     MemorySegment.copy(block, 0, m, ValueLayout.JAVA_BYTE, at, block.length);
-                    for (int f : TileLayout.factorOffsets(t)) {
+                    for (int f : factorOffsets(t)) {
                         m.set(F16, at + f, Float.floatToFloat16((float) (0.001 + 0.002 * rnd.nextDouble())));
                     }
                 }

@@ -1,6 +1,7 @@
 package dev.inferj.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
@@ -8,6 +9,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -253,9 +255,64 @@ final class VectorKernels extends ScalarKernels {
             case BF16 -> dotBf16(m, base, x.values, n);
             case Q8_0 -> dotQ8_0(m, base, x.quants, x.scales, n / Q8);
             case Q4_0 -> dotQ4_0(m, base, x.quants, x.scales, n / Q8);
+            case Q4_1, Q5_0, Q5_1 -> BITS >= 256 ? dotLegacy(m, base, w.type(), x, n / Q8) : super.dotRow(w, r, x);
             default -> super.dotRow(w, r, x);
         };
     }
+
+    /**
+     * Q4_1, Q5_0 and Q5_1 weights in ggml's eight AVX lanes ({@link AvxLanes}), so the result is
+     * {@link LegacyQuantBlocks}'s (and llama.cpp's) to the bit. Int lane L of a block holds the four
+     * bytes of elements 4L..4L+3, for both weights and activations: the activation block's 32
+     * quants read as eight ints are already in that order; the weights' 16 nibble bytes are
+     * loaded into lanes 0-3, copied to lanes 4-7 and shifted there by 4 (elements 16-31 are the
+     * high nibbles), and Q5's fifth bits (bit e of a word for element e) are spread from 4 bits to
+     * bit 4 of 4 bytes by one multiplication (bit i moves by 7i; no two terms overlap). The byte
+     * products are taken in 16-bit lanes, even and odd bytes apart (|sum| at most 2 * 16 * 128),
+     * and the two halves of each int added: the block's exact integer lane sums.
+     */
+    private static float dotLegacy(MemorySegment m, long base, GgmlType type, PreparedVector x, int blocks) {
+        long bytesPerBlock = type.bytesPerBlock();
+        boolean fifthBits = type != GgmlType.Q4_1;
+        long highAt = type == GgmlType.Q5_0 ? 2 : 4;
+        long nibblesAt = type == GgmlType.Q4_1 ? 4 : highAt + 4;
+        short offset = (short) (type == GgmlType.Q5_0 ? 16 : 0);
+        FloatVector acc = FloatVector.zero(AVX_F);
+        for (int b = 0; b < blocks; b++) {
+            long blk = base + bytesPerBlock * b;
+            IntVector q = IntVector.fromMemorySegment(AVX_I, m, blk + nibblesAt, LE, AVX_LOW_HALF)
+                    .rearrange(AVX_DUPLICATE_LOW_HALF).lanewise(VectorOperators.LSHR, AVX_NIBBLE_SHIFTS).and(0x0F0F0F0F);
+            if (fifthBits) {
+                q = q.or(IntVector.broadcast(AVX_I, m.get(INT_LE, blk + highAt))
+                        .lanewise(VectorOperators.LSHR, AVX_FIFTH_BIT_SHIFTS).and(0xF)
+                        .mul(0x00204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+            }
+            ShortVector qs = q.reinterpretAsShorts();
+            ShortVector qEven = qs.and((short) 0xFF).sub(offset);
+            ShortVector qOdd = qs.lanewise(VectorOperators.LSHR, 8).sub(offset);
+            ShortVector a = ByteVector.fromArray(AVX_B, x.quants, b * Q8).reinterpretAsShorts();
+            ShortVector aEven = a.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector aOdd = a.lanewise(VectorOperators.ASHR, 8);
+            IntVector p = qEven.mul(aEven).add(qOdd.mul(aOdd)).reinterpretAsInts();
+            IntVector sums = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(p.lanewise(VectorOperators.ASHR, 16));
+            float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * x.scales[b];
+            acc = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(AVX_F, d), acc);
+        }
+        float sum = AvxLanes.sum(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
+                acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
+        return type == GgmlType.Q5_0 ? sum : sum + LegacyQuantBlocks.minimums(m, base, bytesPerBlock, x, blocks);
+    }
+
+    /** ggml's eight AVX lanes for {@link #dotLegacy}: 256-bit vectors whatever the machine's width (at least 256). */
+    private static final VectorSpecies<Integer> AVX_I = species(int.class, 256);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final VectorSpecies<Float> AVX_F = species(float.class, 256);
+    private static final VectorSpecies<Byte> AVX_B = species(byte.class, 256);
+    private static final VectorMask<Integer> AVX_LOW_HALF = AVX_I.indexInRange(0, 4);
+    private static final VectorShuffle<Integer> AVX_DUPLICATE_LOW_HALF = VectorShuffle.fromValues(AVX_I, 0, 1, 2, 3, 0, 1, 2, 3);
+    private static final IntVector AVX_NIBBLE_SHIFTS = IntVector.fromArray(AVX_I, new int[] {0, 0, 0, 0, 4, 4, 4, 4}, 0);
+    private static final IntVector AVX_FIFTH_BIT_SHIFTS = IntVector.fromArray(AVX_I, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
 
     private static float dotF32(MemorySegment m, long base, float[] x, int n) {
         int step = F.length();

@@ -132,13 +132,13 @@ final class KernelAgreement {
                     at += type.bytesPerBlock();
                 }
             }
-            case Q4_K, Q5_K, Q6_K -> {
+            case Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> {
                 // random bytes, then small finite F16 factors where the layout keeps them
                 for (long i = 0; i < size; i++) {
                     m.set(ScalarKernels.BYTE, i, (byte) rnd.nextInt());
                 }
                 for (long b = 0; b < size / type.bytesPerBlock(); b++) {
-                    for (int f : TileLayout.factorOffsets(type)) {
+                    for (int f : factorOffsets(type)) {
                         m.set(ScalarKernels.F16_LAYOUT, b * type.bytesPerBlock() + f,
                                 Float.floatToFloat16(0.01f * (float) rnd.nextGaussian()));
                     }
@@ -147,6 +147,15 @@ final class KernelAgreement {
             default -> throw new IllegalArgumentException("no random weights for " + type);
         }
         return new WeightMatrix("random " + type, type, m, rows, cols);
+    }
+
+    /** Where a block keeps its F16 factors (scale, minimum). */
+    private static int[] factorOffsets(GgmlType type) {
+        return switch (type) {
+            case Q4_1, Q5_1 -> new int[] {0, 2};
+            case Q5_0 -> new int[] {0};
+            default -> TileLayout.factorOffsets(type);
+        };
     }
 
     /** A fresh segment with n finite half-precision values from byte {@code offset} (which may be odd). */
@@ -248,6 +257,29 @@ final class KernelAgreement {
                 reference.dequantizeRow(w, r, row, 0);
                 checkClose(where + " dotRow " + r, reference.dotRow(w, r, px), k.dotRow(w, r, px),
                         dotTolerance(cols, absProducts(row, xs, cols)));
+            }
+        }
+    }
+
+    /**
+     * matVec over a random row range: the candidate's products are exactly the reference's
+     * (for kernels that sum in ggml's lanes).
+     */
+    void matVecSameBits(GgmlType type, int rows, int cols, Values kind, long seed) {
+        Random rnd = new Random(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix w = weights(arena, type, rows, cols, rnd);
+            PreparedVector px = new PreparedVector(cols + rnd.nextInt(40));
+            reference.prepare(values(rnd, kind, cols), 0, cols, type.activationFormat(), px);
+            int from = rnd.nextInt(rows);
+            int to = from + 1 + rnd.nextInt(rows - from);
+            float[] expected = new float[rows];
+            float[] actual = new float[rows];
+            reference.matVec(w, px, expected, 0, from, to);
+            candidate.matVec(w, px, actual, 0, from, to);
+            for (int r = from; r < to; r++) {
+                check(sameBits(expected[r], actual[r]), "matVec " + type + " " + rows + "x" + cols + " row " + r + ": "
+                        + actual[r] + ", reference " + expected[r] + " " + kind + " seed=" + seed);
             }
         }
     }

@@ -56,6 +56,13 @@ class VectorKernelsPropertiesTest {
     }
 
     @Property(tries = 200)
+    void legacyQuantProductsGiveTheReferenceBits(@ForAll("legacyQuantTypes") GgmlType type,
+            @ForAll @IntRange(min = 1, max = 5) int rows, @ForAll("blockedLengths") int cols,
+            @ForAll Values values, @ForAll long seed) {
+        agree.matVecSameBits(type, rows, cols, values, seed);
+    }
+
+    @Property(tries = 200)
     void floatMatMulGivesEachTokenTheBitsOfMatVec(@ForAll("floatTypes") GgmlType type,
             @ForAll @IntRange(min = 1, max = 9) int rows, @ForAll("lengths") int cols,
             @ForAll Values values, @ForAll long seed) {
@@ -113,6 +120,11 @@ class VectorKernelsPropertiesTest {
     @Provide
     Arbitrary<GgmlType> quantizedTypes() {
         return Arbitraries.of(GgmlType.Q8_0, GgmlType.Q4_0);
+    }
+
+    @Provide
+    Arbitrary<GgmlType> legacyQuantTypes() {
+        return Arbitraries.of(GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1);
     }
 
     @Provide
