@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The type llama.cpp's {@code llama-quantize} gives each tensor of a model for a
@@ -46,6 +49,8 @@ public final class TensorTypeRules {
             "time_mix_decay_w1.weight", "time_mix_decay_w2.weight", "time_mix_lerp_fused.weight", "attn_rel_b.weight",
             ".position_embd", "sam.pos_embd", "sam.neck.", "sam.net_", ".rel_pos", ".patch_embd", ".patch_merger",
             "a.rvq.codebook", "mm.a.code_embd");
+    /** {@code sscanf("blk.%d")}: white space may precede the number, a sign may start it. */
+    private static final Pattern LAYER = Pattern.compile("blk\\.\\s*([+-]?\\d+)");
     /** Whole names llama.cpp never quantizes. */
     private static final List<String> NEVER_QUANTIZED_NAMES = List.of("position_embd.weight", "token_types.weight");
 
@@ -54,6 +59,13 @@ public final class TensorTypeRules {
         TOKEN_EMBD, ATTENTION_Q, ATTENTION_V, ATTENTION_K, ATTENTION_QKV, ATTENTION_KV_B, ATTENTION_OUTPUT,
         FFN_UP, FFN_GATE, FFN_DOWN, OUTPUT, OTHER;
 
+        /** Parts of names, tried in this order (llama.cpp's): the first a name contains gives its category. */
+        private static final List<Map.Entry<String, Category>> BY_PART = List.of(
+                Map.entry("attn_qkv.weight", ATTENTION_QKV), Map.entry("attn_kv_b.weight", ATTENTION_KV_B),
+                Map.entry("attn_v.weight", ATTENTION_V), Map.entry("attn_k.weight", ATTENTION_K),
+                Map.entry("attn_q.weight", ATTENTION_Q), Map.entry("attn_output.weight", ATTENTION_OUTPUT),
+                Map.entry("ffn_up", FFN_UP), Map.entry("ffn_gate", FFN_GATE), Map.entry("ffn_down", FFN_DOWN));
+
         static Category of(String name) {
             if (name.equals("output.weight")) {
                 return OUTPUT;
@@ -61,32 +73,10 @@ public final class TensorTypeRules {
             if (name.equals("token_embd.weight") || name.equals("per_layer_token_embd.weight")) {
                 return TOKEN_EMBD;
             }
-            if (name.contains("attn_qkv.weight")) {
-                return ATTENTION_QKV;
-            }
-            if (name.contains("attn_kv_b.weight")) {
-                return ATTENTION_KV_B;
-            }
-            if (name.contains("attn_v.weight")) {
-                return ATTENTION_V;
-            }
-            if (name.contains("attn_k.weight")) {
-                return ATTENTION_K;
-            }
-            if (name.contains("attn_q.weight")) {
-                return ATTENTION_Q;
-            }
-            if (name.contains("attn_output.weight")) {
-                return ATTENTION_OUTPUT;
-            }
-            if (name.contains("ffn_up")) {
-                return FFN_UP;
-            }
-            if (name.contains("ffn_gate")) {
-                return FFN_GATE;
-            }
-            if (name.contains("ffn_down")) {
-                return FFN_DOWN;
+            for (Map.Entry<String, Category> e : BY_PART) {
+                if (name.contains(e.getKey())) {
+                    return e.getValue();
+                }
             }
             return OTHER;
         }
@@ -296,26 +286,12 @@ public final class TensorTypeRules {
 
     /** The number after {@code blk.}, as C's {@code sscanf("blk.%d.")} reads it, or {@code MIN_VALUE}. */
     static int layerInName(String name) {
-        if (!name.startsWith("blk.")) {
-            return Integer.MIN_VALUE;
-        }
-        int i = 4;
-        while (i < name.length() && Character.isWhitespace(name.charAt(i))) {
-            i++;
-        }
-        int start = i;
-        if (i < name.length() && (name.charAt(i) == '-' || name.charAt(i) == '+')) {
-            i++;
-        }
-        int digits = i;
-        while (i < name.length() && name.charAt(i) >= '0' && name.charAt(i) <= '9') {
-            i++;
-        }
-        if (i == digits) {
+        Matcher m = LAYER.matcher(name);
+        if (!m.lookingAt()) {
             return Integer.MIN_VALUE;
         }
         try {
-            return Integer.parseInt(name, start, i, 10);
+            return Integer.parseInt(m.group(1));
         } catch (NumberFormatException tooLong) {
             return Integer.MIN_VALUE;
         }

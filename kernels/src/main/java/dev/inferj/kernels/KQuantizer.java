@@ -93,6 +93,19 @@ final class KQuantizer {
         }
     }
 
+    /** The group scale of largest magnitude, with its sign; the first of equals wins. */
+    private float signedLargestScale() {
+        float max = 0;
+        float amax = 0;
+        for (float scale : scales) {
+            if (Math.abs(scale) > amax) {
+                amax = Math.abs(scale);
+                max = scale;
+            }
+        }
+        return max;
+    }
+
     /** Four 2-bit quants a byte: byte {@code l} of each 32 holds elements {@code l, l+32, l+64, l+96} of its 128. */
     private void packTwoBits(int at) {
         for (int j = 0; j < QK; j += 128) {
@@ -154,16 +167,10 @@ final class KQuantizer {
 
     /** 16 groups of 16, symmetric quants in [-4, 4); signed 6-bit scales against one F16 d. */
     private void q3_K(float[] x, int from) {
-        float maxScale = 0;
-        float amax = 0;
         for (int g = 0; g < 16; g++) {
             scales[g] = ScaleSearch.symmetricRefined(16, 4, x, from + 16 * g, quants, 16 * g);
-            float scale = Math.abs(scales[g]);
-            if (scale > amax) {
-                amax = scale;
-                maxScale = scales[g];
-            }
         }
+        float maxScale = signedLargestScale();
         for (int i = Q3_SCALES; i < Q3_D; i++) {
             block[i] = 0;
         }
@@ -285,17 +292,11 @@ final class KQuantizer {
 
     /** 16 groups of 16, symmetric quants in [-32, 32); signed 8-bit scales against one F16 d. */
     private void q6_K(float[] x, int from) {
-        float maxScale = 0;
-        float maxAbsScale = 0;
         for (int g = 0; g < 16; g++) {
-            scales[g] = ScaleSearch.symmetric(16, 32, x, from + 16 * g, quants, 16 * g);
-            float abs = Math.abs(scales[g]);
-            if (abs > maxAbsScale) {
-                maxAbsScale = abs;
-                maxScale = scales[g];
-            }
+            scales[g] = ScaleSearch.symmetric(16, 32, x, from + 16 * g, quants, 16 * g, scratch);
         }
-        if (maxAbsScale < ScaleSearch.GROUP_MAX_EPS) {
+        float maxScale = signedLargestScale();
+        if (Math.abs(maxScale) < ScaleSearch.GROUP_MAX_EPS) {
             java.util.Arrays.fill(block, 0, GgmlType.Q6_K.bytesPerBlock(), (byte) 0);
             return;
         }

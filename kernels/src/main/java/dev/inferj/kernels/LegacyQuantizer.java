@@ -28,16 +28,24 @@ final class LegacyQuantizer {
     /** Writes {@code blocks} blocks of {@code type} from {@code x[offset..]} to {@code out} at {@code at}. */
     static void quantize(GgmlType type, float[] x, int offset, int blocks, MemorySegment out, long at) {
         long bytes = type.bytesPerBlock();
+        long nibbles = bytes - HALF; // the quants' low 4 bits come last in every 32-element type but Q8_0
+        int[] q = new int[QK];
         for (int b = 0; b < blocks; b++) {
             int from = offset + b * QK;
             long to = at + b * bytes;
             switch (type) {
                 case Q8_0 -> q8_0(x, from, out, to);
-                case Q4_0 -> q4_0(x, from, out, to);
-                case Q4_1 -> q4_1(x, from, out, to);
-                case Q5_0 -> q5_0(x, from, out, to);
-                case Q5_1 -> q5_1(x, from, out, to);
+                case Q4_0 -> symmetric(x, from, 8, q, out, to);
+                case Q5_0 -> symmetric(x, from, 16, q, out, to);
+                case Q4_1 -> withMinimum(x, from, 15, q, out, to);
+                case Q5_1 -> withMinimum(x, from, 31, q, out, to);
                 default -> throw new AssertionError(type);
+            }
+            if (type != GgmlType.Q8_0) {
+                if (type == GgmlType.Q5_0 || type == GgmlType.Q5_1) {
+                    fifthBits(q, out, to + nibbles - 4);
+                }
+                nibbles(q, out, to + nibbles);
             }
         }
     }
@@ -62,90 +70,65 @@ final class LegacyQuantizer {
     }
 
     /**
-     * d = (the element of largest magnitude, with its sign) / -8, so that element becomes quant 0
-     * (value -8·d); q = min(15, trunc(x / d + 8.5)). Ties for the largest magnitude go to the first element.
+     * Q4_0 ({@code levels} 8) and Q5_0 (16): d = (the element of largest magnitude, with its sign) /
+     * -levels, so that element becomes quant 0 (value -levels·d); q = min(2 levels - 1,
+     * trunc(x / d + levels + 0.5)). An element of the other sign and the same size would be
+     * 2 levels, one more than the bits hold: it is clamped.
      */
-    private static void q4_0(float[] x, int from, MemorySegment out, long at) {
+    private static void symmetric(float[] x, int from, int levels, int[] q, MemorySegment out, long at) {
         float max = signedMax(x, from);
-        float d = max / -8f;
+        float d = max / -levels;
         float id = d != 0f ? 1f / d : 0f;
         out.set(F16_LAYOUT, at, Float.floatToFloat16(d));
+        for (int j = 0; j < QK; j++) {
+            q[j] = Math.min(2 * levels - 1, (int) (x[from + j] * id + (levels + 0.5f)));
+        }
+    }
+
+    /**
+     * Q4_1 ({@code nmax} 15) and Q5_1 (31): d = (max - min) / nmax and m = min, both F16;
+     * q = trunc((x - min) / d + 0.5), at most nmax (only rounding could pass it).
+     */
+    private static void withMinimum(float[] x, int from, int nmax, int[] q, MemorySegment out, long at) {
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < QK; j++) {
+            float v = x[from + j];
+            if (v < min) {
+                min = v;
+            }
+            if (v > max) {
+                max = v;
+            }
+        }
+        float d = (max - min) / nmax;
+        float id = d != 0f ? 1f / d : 0f;
+        out.set(F16_LAYOUT, at, Float.floatToFloat16(d));
+        out.set(F16_LAYOUT, at + 2, Float.floatToFloat16(min));
+        for (int j = 0; j < QK; j++) {
+            q[j] = Math.min(nmax, (int) ((x[from + j] - min) * id + 0.5f));
+        }
+    }
+
+    /** Element {@code j}'s low 4 bits in the low nibble of byte {@code j}, element {@code j + 16}'s in its high nibble. */
+    private static void nibbles(int[] q, MemorySegment out, long at) {
+        // eight bytes at a time, packed little-endian into a long: several times faster than byte stores
         for (int j = 0; j < HALF; j += 8) {
             long packed = 0;
             for (int k = 0; k < 8; k++) {
-                long lo = Math.min(15, (int) (x[from + j + k] * id + 8.5f));
-                long hi = Math.min(15, (int) (x[from + HALF + j + k] * id + 8.5f));
-                packed |= (lo | hi << 4) << (8 * k);
+                packed |= (long) ((q[j + k] & 0x0F) | (q[HALF + j + k] & 0x0F) << 4) << (8 * k);
             }
-            out.set(LONG_LE, at + 2 + j, packed);
+            out.set(LONG_LE, at + j, packed);
         }
     }
 
-    /** d = (max - min) / 15, m = min (both F16); q = min(15, trunc((x - min) / d + 0.5)). */
-    private static void q4_1(float[] x, int from, MemorySegment out, long at) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < QK; j++) {
-            float v = x[from + j];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
-        }
-        float d = (max - min) / 15f;
-        float id = d != 0f ? 1f / d : 0f;
-        out.set(F16_LAYOUT, at, Float.floatToFloat16(d));
-        out.set(F16_LAYOUT, at + 2, Float.floatToFloat16(min));
-        for (int j = 0; j < HALF; j++) {
-            int lo = Math.min(15, (int) ((x[from + j] - min) * id + 0.5f));
-            int hi = Math.min(15, (int) ((x[from + HALF + j] - min) * id + 0.5f));
-            out.set(ValueLayout.JAVA_BYTE, at + 4 + j, (byte) (lo | hi << 4));
-        }
-    }
-
-    /** As Q4_0 with 5 bits: d = (signed largest) / -16, q = min(31, trunc(x / d + 16.5)). */
-    private static void q5_0(float[] x, int from, MemorySegment out, long at) {
-        float max = signedMax(x, from);
-        float d = max / -16f;
-        float id = d != 0f ? 1f / d : 0f;
-        out.set(F16_LAYOUT, at, Float.floatToFloat16(d));
+    /** Element {@code j}'s fifth bit as bit {@code j} of a little-endian int. */
+    private static void fifthBits(int[] q, MemorySegment out, long at) {
         int high = 0;
-        for (int j = 0; j < HALF; j++) {
-            int lo = Math.min(31, (int) (x[from + j] * id + 16.5f));
-            int hi = Math.min(31, (int) (x[from + HALF + j] * id + 16.5f));
-            out.set(ValueLayout.JAVA_BYTE, at + 6 + j, (byte) ((lo & 0x0F) | (hi & 0x0F) << 4));
-            high |= ((lo >>> 4) & 1) << j | ((hi >>> 4) & 1) << (j + HALF);
-        }
-        out.set(INT_LE, at + 2, high);
-    }
-
-    /** As Q4_1 with 5 bits: d = (max - min) / 31, q = trunc((x - min) / d + 0.5), not clamped (ggml does not). */
-    private static void q5_1(float[] x, int from, MemorySegment out, long at) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
         for (int j = 0; j < QK; j++) {
-            float v = x[from + j];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
+            high |= ((q[j] >>> 4) & 1) << j;
         }
-        float d = (max - min) / 31f;
-        float id = d != 0f ? 1f / d : 0f;
-        out.set(F16_LAYOUT, at, Float.floatToFloat16(d));
-        out.set(F16_LAYOUT, at + 2, Float.floatToFloat16(min));
-        int high = 0;
-        for (int j = 0; j < HALF; j++) {
-            int lo = (int) ((x[from + j] - min) * id + 0.5f) & 0xFF;
-            int hi = (int) ((x[from + HALF + j] - min) * id + 0.5f) & 0xFF;
-            out.set(ValueLayout.JAVA_BYTE, at + 8 + j, (byte) ((lo & 0x0F) | (hi & 0x0F) << 4));
-            high |= ((lo >>> 4) & 1) << j | ((hi >>> 4) & 1) << (j + HALF);
-        }
-        out.set(INT_LE, at + 4, high);
+        out.set(INT_LE, at, high);
     }
 
     /** The element of largest magnitude with its sign; the first of equals wins (0 for an all-zero block). */

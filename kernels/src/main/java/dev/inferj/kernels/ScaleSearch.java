@@ -1,5 +1,7 @@
 package dev.inferj.kernels;
 
+import java.util.Arrays;
+
 /**
  * The searches by which ggml's K-quant reference quantizers pick the scale (and minimum) of a
  * small group of elements: try a range of candidate scales, round every element with each, keep
@@ -29,14 +31,8 @@ final class ScaleSearch {
         return Math.max(lo, Math.min(hi, v));
     }
 
-    /**
-     * A symmetric scale for {@code n} elements at {@code x[from]} with quants in
-     * {@code [-nmax, nmax)}, fitted by least squares weighted by {@code x²}; writes the quants plus
-     * {@code nmax} to {@code q[qFrom..]} and returns the scale ({@code x ≈ scale · (q - nmax)}).
-     * Starts from the scale that maps the signed largest element to {@code -nmax} and tries 18
-     * neighbours {@code -(nmax ± 0.1 k) / max}.
-     */
-    static float symmetric(int n, int nmax, float[] x, int from, int[] q, int qFrom) {
+    /** The element of largest magnitude, with its sign; the first of equals wins (0 for an all-zero group). */
+    private static float signedLargest(int n, float[] x, int from) {
         float max = 0;
         float amax = 0;
         for (int i = 0; i < n; i++) {
@@ -46,43 +42,76 @@ final class ScaleSearch {
                 max = x[from + i];
             }
         }
-        if (amax < GROUP_MAX_EPS) {
-            for (int i = 0; i < n; i++) {
-                q[qFrom + i] = 0;
-            }
-            return 0f;
+        return max;
+    }
+
+    /** Quants {@code clamp(round(iscale · x), -nmax, nmax - 1) + nmax} of the group into {@code q[qFrom..]}. */
+    private static void round(int n, int nmax, float[] x, int from, float iscale, int[] q, int qFrom) {
+        for (int i = 0; i < n; i++) {
+            q[qFrom + i] = clamp(nearestInt(iscale * x[from + i]), -nmax, nmax - 1) + nmax;
         }
-        float iscale = -nmax / max;
-        float sumlx = 0;
-        float suml2 = 0;
+    }
+
+    /** {@code Σ x² · x · l}, the {@code x²}-weighted correlation of the group with quants {@code l = q - nmax}. */
+    private static float sumLX(int n, int nmax, float[] x, int from, int[] q, int qFrom) {
+        float sum = 0;
         for (int i = 0; i < n; i++) {
             float v = x[from + i];
-            int l = clamp(nearestInt(iscale * v), -nmax, nmax - 1);
-            q[qFrom + i] = l + nmax;
-            float w = v * v;
-            sumlx += w * v * l;
-            suml2 += w * l * l;
+            sum += v * v * v * (q[qFrom + i] - nmax);
         }
+        return sum;
+    }
+
+    /** {@code Σ x² · l²} for quants {@code l = q - nmax}. */
+    private static float sumL2(int n, int nmax, float[] x, int from, int[] q, int qFrom) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[from + i];
+            int l = q[qFrom + i] - nmax;
+            sum += v * v * l * l;
+        }
+        return sum;
+    }
+
+    /**
+     * Rounds the group with the scale that maps its signed largest element to {@code -nmax} and
+     * returns that element; an all-zero group (below {@link #GROUP_MAX_EPS}) gets quants 0 and 0 is returned.
+     */
+    private static float firstRounding(int n, int nmax, float[] x, int from, int[] q, int qFrom) {
+        float max = signedLargest(n, x, from);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
+            Arrays.fill(q, qFrom, qFrom + n, 0);
+            return 0f;
+        }
+        round(n, nmax, x, from, -nmax / max, q, qFrom);
+        return max;
+    }
+
+    /**
+     * A symmetric scale for {@code n} elements at {@code x[from]} with quants in
+     * {@code [-nmax, nmax)}, fitted by least squares weighted by {@code x²}; writes the quants plus
+     * {@code nmax} to {@code q[qFrom..]} and returns the scale ({@code x ≈ scale · (q - nmax)}).
+     * Starts from the scale that maps the signed largest element to {@code -nmax} and tries 18
+     * neighbours {@code -(nmax ± 0.1 k) / max}; {@code scratch} holds {@code n} candidate quants.
+     */
+    static float symmetric(int n, int nmax, float[] x, int from, int[] q, int qFrom, int[] scratch) {
+        float max = firstRounding(n, nmax, x, from, q, qFrom);
+        if (max == 0) {
+            return 0f;
+        }
+        float sumlx = sumLX(n, nmax, x, from, q, qFrom);
+        float suml2 = sumL2(n, nmax, x, from, q, qFrom);
         float scale = suml2 != 0 ? sumlx / suml2 : 0f;
         float best = scale * sumlx;
         for (int is = -9; is <= 9; is++) {
             if (is == 0) {
                 continue;
             }
-            iscale = -(nmax + 0.1f * is) / max;
-            sumlx = 0;
-            suml2 = 0;
-            for (int i = 0; i < n; i++) {
-                float v = x[from + i];
-                int l = clamp(nearestInt(iscale * v), -nmax, nmax - 1);
-                float w = v * v;
-                sumlx += w * v * l;
-                suml2 += w * l * l;
-            }
+            round(n, nmax, x, from, -(nmax + 0.1f * is) / max, scratch, 0);
+            sumlx = sumLX(n, nmax, x, from, scratch, 0);
+            suml2 = sumL2(n, nmax, x, from, scratch, 0);
             if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-                for (int i = 0; i < n; i++) {
-                    q[qFrom + i] = nmax + clamp(nearestInt(iscale * x[from + i]), -nmax, nmax - 1);
-                }
+                System.arraycopy(scratch, 0, q, qFrom, n);
                 scale = sumlx / suml2;
                 best = scale * sumlx;
             }
@@ -97,38 +126,18 @@ final class ScaleSearch {
      * Writes the quants plus {@code nmax} (0 for an all-zero group) and returns the fitted scale.
      */
     static float symmetricRefined(int n, int nmax, float[] x, int from, int[] q, int qFrom) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[from + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[from + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
-            for (int i = 0; i < n; i++) {
-                q[qFrom + i] = 0;
-            }
+        float max = firstRounding(n, nmax, x, from, q, qFrom);
+        if (max == 0) {
             return 0f;
         }
-        float iscale = -nmax / max;
-        float sumlx = 0;
-        float suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            float v = x[from + i];
-            int l = clamp(nearestInt(iscale * v), -nmax, nmax - 1);
-            q[qFrom + i] = l;
-            float w = v * v;
-            sumlx += w * v * l;
-            suml2 += w * l * l;
-        }
+        float sumlx = sumLX(n, nmax, x, from, q, qFrom);
+        float suml2 = sumL2(n, nmax, x, from, q, qFrom);
         for (int pass = 0; pass < 5; pass++) {
             int changed = 0;
             for (int i = 0; i < n; i++) {
                 float v = x[from + i];
                 float w = v * v;
-                int l = q[qFrom + i];
+                int l = q[qFrom + i] - nmax;
                 float slx = sumlx - w * v * l;
                 if (slx > 0) {
                     float sl2 = suml2 - w * l * l;
@@ -137,7 +146,7 @@ final class ScaleSearch {
                         slx += w * v * newL;
                         sl2 += w * newL * newL;
                         if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
-                            q[qFrom + i] = newL;
+                            q[qFrom + i] = newL + nmax;
                             sumlx = slx;
                             suml2 = sl2;
                             changed++;
@@ -148,9 +157,6 @@ final class ScaleSearch {
             if (changed == 0) {
                 break;
             }
-        }
-        for (int i = 0; i < n; i++) {
-            q[qFrom + i] += nmax;
         }
         return suml2 > 0f ? sumlx / suml2 : 0f;
     }
@@ -186,9 +192,7 @@ final class ScaleSearch {
             min = 0;
         }
         if (max == min) {
-            for (int i = 0; i < n; i++) {
-                q[qFrom + i] = 0;
-            }
+            Arrays.fill(q, qFrom, qFrom + n, 0);
             minimum[at] = -min;
             return 0f;
         }

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,30 +52,22 @@ final class ForgeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Seed of the weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads generating weights (default: all processors).")
-    Integer threads;
+    @Mixin
+    ThreadCount threads;
 
     @Parameters(index = "0", paramLabel = "OUT.gguf", description = "The file to write.")
     Path out;
 
     @Override
     public Integer call() {
-        Shape s;
-        try {
-            s = Shape.named(shape);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        Shape s = Usage.lookUp(spec, () -> Shape.named(shape));
         if (layers != null) {
             if (layers < 1) {
                 throw new ParameterException(spec.commandLine(), "--layers must be at least 1, was " + layers);
             }
             s = s.withBlockCount(layers);
         }
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (n < 1) {
-            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, was " + n);
-        }
+        int n = threads.resolve(spec);
         GgmlType t = ForgedModel.TYPES.stream().filter(x -> x.name().equalsIgnoreCase(type)).findFirst().orElse(null);
         ForgedModel model;
         String what;

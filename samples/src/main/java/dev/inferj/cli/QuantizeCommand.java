@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -32,9 +32,8 @@ final class QuantizeCommand implements Callable<Integer> {
             + "per-tensor rules (as llama-quantize --pure; rows the type's blocks do not divide still fall back).")
     boolean pure;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads quantizing rows (default: all "
-            + "processors); the file does not depend on it.")
-    Integer threads;
+    @Mixin
+    ThreadCount threads;
 
     @Parameters(index = "0", paramLabel = "IN.gguf", description = "The model to quantize.")
     Path in;
@@ -47,16 +46,8 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        QuantizationMix mix;
-        try {
-            mix = QuantizationMix.named(type);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (n < 1) {
-            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, was " + n);
-        }
+        QuantizationMix mix = Usage.lookUp(spec, () -> QuantizationMix.named(type));
+        int n = threads.resolve(spec);
         PrintWriter err = spec.commandLine().getErr();
         QuantizeOptions options = QuantizeOptions.of(mix).withPure(pure).withThreads(n);
         ProgressBar bar = System.console() != null ? new ProgressBar(err) : null;
