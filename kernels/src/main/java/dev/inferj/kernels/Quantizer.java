@@ -24,11 +24,12 @@ import java.nio.ByteOrder;
  *       hold and which is clamped to +7 — a whole step. Q5_0 likewise with 16 for 8.</li>
  *   <li>Q4_1, Q5_1: half a step {@code (max - min) / 15} (or {@code / 31}), plus the F16
  *       roundings of the step (times at most 15 or 31 steps) and of the minimum.</li>
- *   <li>K-quants: their scales are chosen by a search for the best fit, so the bound is not half a
- *       step but the step itself: the worst element of a group is off by at most one step of the
- *       group's stored scale, and no group's step exceeds its range over the quant count, plus the
- *       rounding of the group scale to 4, 6 or 8 bits against the super-block's F16 factor.
- *       {@code QuantizerKQuantsTest} derives the bound it checks.</li>
+ *   <li>K-quants: the scales (and minimums) come from a search for the best fit, stored as small
+ *       integers against an F16 factor per super-block of 256; the last step rounds every element
+ *       against its group's stored step {@code s} and minimum. So an element comes back within
+ *       {@code |s| / 2} of itself, or, lying beyond the group's grid, at the grid's end: the error is
+ *       at most {@code |s| / 2 + distance(x, grid)}. {@code QuantizerKQuantsTest} holds them to it;
+ *       how well the search chose {@code s} is llama.cpp's, whose bytes these are.</li>
  * </ul>
  */
 public final class Quantizer {
