@@ -5,4 +5,5 @@ module dev.inferj.core {
 
     exports dev.inferj;
     exports dev.inferj.gguf;
+    exports dev.inferj.quantize;
 }

@@ -23,6 +23,10 @@ public final class GgufFile implements AutoCloseable {
     /** The key of the data alignment, and its value when absent. */
     public static final String ALIGNMENT_KEY = "general.alignment";
     public static final int DEFAULT_ALIGNMENT = 32;
+    /** The key of llama.cpp's number for how a file's weights are quantized (its {@code LLAMA_FTYPE}). */
+    public static final String FILE_TYPE_KEY = "general.file_type";
+    /** The key of the version of ggml's quantization formats the file was written with. */
+    public static final String QUANTIZATION_VERSION_KEY = "general.quantization_version";
 
     private final String source;
     private final Arena arena;

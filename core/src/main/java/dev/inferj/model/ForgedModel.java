@@ -1,11 +1,16 @@
 package dev.inferj.model;
 
+import dev.inferj.gguf.GgufFile;
+import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufValueType;
 import dev.inferj.gguf.GgufWriter;
 import dev.inferj.kernels.GgmlType;
 import dev.inferj.kernels.Quantizer;
 import dev.inferj.kernels.WorkerPool;
+import dev.inferj.quantize.ModelTraits;
+import dev.inferj.quantize.QuantizationMix;
+import dev.inferj.quantize.TensorTypeRules;
 import dev.inferj.tokenizer.Vocabulary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,15 +30,21 @@ import java.util.stream.Collectors;
  *
  * <p><b>Weights.</b> Every element is a function of the seed, the tensor's name and its position
  * only, so a file does not depend on how many threads wrote it, and the same seed in another type
- * is the same model quantized differently (F32 weights are the reference; F16, BF16, Q8_0 and Q4_0
- * are {@link Quantizer}'s exact ggml rounding of them). Values are uniform, scaled so that the
+ * is the same model quantized differently (F32 weights are the reference; the other types are
+ * {@link Quantizer}'s exact ggml rounding of them). Values are uniform, scaled so that the
  * activations stay of order one through any number of layers: projections into a layer have
  * standard deviation {@code 1/sqrt(fan_in)}, the projections back into the residual stream
  * (attention output, feed-forward down) a further {@code 1/sqrt(2 * layers)}, the embedding 1,
  * the norm weights {@code 1 ± 0.1}, the output matrix {@code 2/sqrt(n_embd)} (logits of standard
- * deviation about 2, so that greedy choices are not near-ties). Matrices are written in the type
- * asked for, all of them (llama.cpp's own quantizer would keep the output matrix in Q6_K); the
- * norm vectors and the expert router stay F32, as llama.cpp keeps them.
+ * deviation about 2, so that greedy choices are not near-ties).
+ *
+ * <p><b>Types.</b> Forged with a {@link GgmlType}, every matrix is in that type, the output matrix
+ * included, as llama-quantize {@code --pure} writes (where a K-quant's 256 does not divide the
+ * rows, it falls back as llama.cpp does: Q4_K to Q5_0 and so on). Forged with a
+ * {@link QuantizationMix}, each tensor gets the type llama-quantize gives it in that mix
+ * ({@link TensorTypeRules}), so the tensors are byte for byte those of {@code inferj quantize}
+ * run on the F32 forge. Either way the norm vectors and the expert router stay F32, as llama.cpp
+ * keeps them.
  *
  * <p><b>Vocabulary.</b> {@code tokenizer.ggml.model = llama} for every shape, Llama 3's included
  * (whose real tokenizer is byte-level BPE): {@code <unk>}, {@code <s>}, {@code </s>}, the 256
@@ -144,14 +155,15 @@ public final class ForgedModel {
         }
     }
 
-    /** The weight types forge writes. */
+    /** The weight types forge writes every matrix in. */
     public static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
-            GgmlType.Q4_0);
+            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K,
+            GgmlType.Q5_K, GgmlType.Q6_K);
 
     private static final String ARCH = Architecture.LLAMA.ggufName();
 
     /** How a tensor's values are drawn: uniform around {@code center} with standard deviation {@code std}. */
-    private record TensorSpec(String name, long[] dims, boolean matrix, float center, float std) {
+    private record TensorSpec(String name, long[] dims, float center, float std) {
         long elements() {
             long n = 1;
             for (long d : dims) {
@@ -166,35 +178,47 @@ public final class ForgedModel {
     }
 
     private final Shape shape;
-    private final GgmlType type;
+    private final QuantizationMix mix;
+    /** Every matrix in the mix's base type, without its per-tensor rules. */
+    private final boolean pure;
     private final long seed;
 
-    private ForgedModel(Shape shape, GgmlType type, long seed) {
-        this.shape = shape;
-        this.type = type;
+    private ForgedModel(Shape shape, QuantizationMix mix, boolean pure, long seed) {
+        this.shape = Objects.requireNonNull(shape, "shape");
+        this.mix = Objects.requireNonNull(mix, "mix");
+        this.pure = pure;
         this.seed = seed;
     }
 
     /**
-     * The model of {@code shape} with weights of {@code type} drawn from {@code seed}.
+     * The model of {@code shape} with every matrix in {@code type}, drawn from {@code seed}.
      *
      * @throws IllegalArgumentException when {@code type} is not one of {@link #TYPES}
      */
     public static ForgedModel of(Shape shape, GgmlType type, long seed) {
-        Objects.requireNonNull(shape, "shape");
         if (!TYPES.contains(type)) {
             throw new IllegalArgumentException("cannot forge " + type + " weights (types: "
                     + TYPES.stream().map(t -> t.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")) + ")");
         }
-        return new ForgedModel(shape, type, seed);
+        return new ForgedModel(shape, QuantizationMix.of(type), true, seed);
+    }
+
+    /** The model of {@code shape} drawn from {@code seed}, each tensor in the type llama-quantize gives it in {@code mix}. */
+    public static ForgedModel of(Shape shape, QuantizationMix mix, long seed) {
+        return new ForgedModel(shape, mix, false, seed);
     }
 
     public Shape shape() {
         return shape;
     }
 
+    /** The type of the matrices the mix leaves alone: all of them, when forged with a type. */
     public GgmlType type() {
-        return type;
+        return mix.baseType();
+    }
+
+    public QuantizationMix mix() {
+        return mix;
     }
 
     public long seed() {
@@ -232,9 +256,9 @@ public final class ForgedModel {
                 + s.blockCount() + " layers" : "")));
         w.put("general.description", GgufValue.ofString("synthetic weights made by inferj forge (shape " + s.name()
                 + ", seed " + seed + ")"));
-        w.put("general.file_type", GgufValue.ofUInt32(fileType(type)));
-        if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) {
-            w.put("general.quantization_version", GgufValue.ofUInt32(2));
+        w.put(GgufFile.FILE_TYPE_KEY, GgufValue.ofUInt32(mix.fileType()));
+        if (mix.baseType().isQuantized()) {
+            w.put(GgufFile.QUANTIZATION_VERSION_KEY, GgufValue.ofUInt32(QuantizationMix.QUANTIZATION_VERSION));
         }
         w.put(ARCH + ".vocab_size", GgufValue.ofUInt32(s.vocabularySize()));
         w.put(ARCH + ".context_length", GgufValue.ofUInt32(s.contextLength()));
@@ -251,9 +275,13 @@ public final class ForgedModel {
             w.put(ARCH + ".expert_used_count", GgufValue.ofUInt32(s.expertsUsed()));
         }
         putVocabulary(w, s.vocabularySize());
-        for (TensorSpec t : tensors(s)) {
-            GgmlType tensorType = t.matrix() ? type : GgmlType.F32;
-            w.addTensor(t.name(), tensorType, t.dims(), source(t, tensorType, pool));
+        List<TensorSpec> specs = tensors(s);
+        List<GgmlType> types = TensorTypeRules.choose(
+                new ModelTraits(ARCH, s.blockCount(), s.headCount(), s.headCountKv(), s.expertCount()),
+                specs.stream().map(t -> new GgufTensorInfo(t.name(), GgmlType.F32, t.dims(), 0)).toList(), mix, pure);
+        for (int i = 0; i < specs.size(); i++) {
+            TensorSpec t = specs.get(i);
+            w.addTensor(t.name(), types.get(i), t.dims(), source(t, types.get(i), pool));
         }
         return w;
     }
@@ -267,18 +295,6 @@ public final class ForgedModel {
         return s.blockCount();
     }
 
-    /** llama.cpp's {@code llama_ftype} for a file whose matrices are all {@code type}. */
-    private static int fileType(GgmlType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            default -> throw new IllegalArgumentException(type.toString());
-        };
-    }
-
     /** The tensors in llama.cpp's order, with how their values are drawn. */
     private static List<TensorSpec> tensors(Shape s) {
         int embd = s.embeddingLength();
@@ -287,31 +303,31 @@ public final class ForgedModel {
         float in = (float) (1 / Math.sqrt(embd));
         float residual = (float) (1 / Math.sqrt(2.0 * s.blockCount()));
         List<TensorSpec> list = new ArrayList<>();
-        list.add(new TensorSpec("token_embd.weight", new long[] {embd, s.vocabularySize()}, true, 0f, 1f));
+        list.add(new TensorSpec("token_embd.weight", new long[] {embd, s.vocabularySize()}, 0f, 1f));
         for (int i = 0; i < s.blockCount(); i++) {
             String p = "blk." + i + ".";
-            list.add(new TensorSpec(p + "attn_norm.weight", new long[] {embd}, false, 1f, NORM_STD));
-            list.add(new TensorSpec(p + "attn_q.weight", new long[] {embd, q}, true, 0f, in));
-            list.add(new TensorSpec(p + "attn_k.weight", new long[] {embd, s.kvDim()}, true, 0f, in));
-            list.add(new TensorSpec(p + "attn_v.weight", new long[] {embd, s.kvDim()}, true, 0f, in));
-            list.add(new TensorSpec(p + "attn_output.weight", new long[] {q, embd}, true, 0f,
+            list.add(new TensorSpec(p + "attn_norm.weight", new long[] {embd}, 1f, NORM_STD));
+            list.add(new TensorSpec(p + "attn_q.weight", new long[] {embd, q}, 0f, in));
+            list.add(new TensorSpec(p + "attn_k.weight", new long[] {embd, s.kvDim()}, 0f, in));
+            list.add(new TensorSpec(p + "attn_v.weight", new long[] {embd, s.kvDim()}, 0f, in));
+            list.add(new TensorSpec(p + "attn_output.weight", new long[] {q, embd}, 0f,
                     (float) (1 / Math.sqrt(q)) * residual));
-            list.add(new TensorSpec(p + "ffn_norm.weight", new long[] {embd}, false, 1f, NORM_STD));
+            list.add(new TensorSpec(p + "ffn_norm.weight", new long[] {embd}, 1f, NORM_STD));
             float down = (float) (1 / Math.sqrt(ff)) * residual;
             if (s.isMixtureOfExperts()) {
                 int n = s.expertCount();
-                list.add(new TensorSpec(p + "ffn_gate_inp.weight", new long[] {embd, n}, false, 0f, in));
-                list.add(new TensorSpec(p + "ffn_gate_exps.weight", new long[] {embd, ff, n}, true, 0f, in));
-                list.add(new TensorSpec(p + "ffn_down_exps.weight", new long[] {ff, embd, n}, true, 0f, down));
-                list.add(new TensorSpec(p + "ffn_up_exps.weight", new long[] {embd, ff, n}, true, 0f, in));
+                list.add(new TensorSpec(p + "ffn_gate_inp.weight", new long[] {embd, n}, 0f, in));
+                list.add(new TensorSpec(p + "ffn_gate_exps.weight", new long[] {embd, ff, n}, 0f, in));
+                list.add(new TensorSpec(p + "ffn_down_exps.weight", new long[] {ff, embd, n}, 0f, down));
+                list.add(new TensorSpec(p + "ffn_up_exps.weight", new long[] {embd, ff, n}, 0f, in));
             } else {
-                list.add(new TensorSpec(p + "ffn_gate.weight", new long[] {embd, ff}, true, 0f, in));
-                list.add(new TensorSpec(p + "ffn_down.weight", new long[] {ff, embd}, true, 0f, down));
-                list.add(new TensorSpec(p + "ffn_up.weight", new long[] {embd, ff}, true, 0f, in));
+                list.add(new TensorSpec(p + "ffn_gate.weight", new long[] {embd, ff}, 0f, in));
+                list.add(new TensorSpec(p + "ffn_down.weight", new long[] {ff, embd}, 0f, down));
+                list.add(new TensorSpec(p + "ffn_up.weight", new long[] {embd, ff}, 0f, in));
             }
         }
-        list.add(new TensorSpec("output_norm.weight", new long[] {embd}, false, 1f, NORM_STD));
-        list.add(new TensorSpec("output.weight", new long[] {embd, s.vocabularySize()}, true, 0f, 2 * in));
+        list.add(new TensorSpec("output_norm.weight", new long[] {embd}, 1f, NORM_STD));
+        list.add(new TensorSpec("output.weight", new long[] {embd, s.vocabularySize()}, 0f, 2 * in));
         return list;
     }
 

@@ -17,6 +17,9 @@ import dev.inferj.kernels.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WeightMatrix;
 import dev.inferj.model.ForgedModel.Shape;
+import dev.inferj.quantize.ModelQuantizer;
+import dev.inferj.quantize.QuantizationMix;
+import dev.inferj.quantize.QuantizeOptions;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -30,7 +33,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ForgedModelTest {
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q5_1", "Q3_K", "Q6_K"})
     void tinyInEachTypeLoadsAndRunsWithFiniteLogits(GgmlType type, @TempDir Path dir) {
         Path file = dir.resolve("tiny.gguf");
         ForgedModel.of(Shape.TINY, type, 7).write(file, 2);
@@ -157,7 +160,41 @@ class ForgedModelTest {
     void refusesAnUnknownShapeAndAnUnsupportedType() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Shape.named("gpt-5"));
         assertTrue(e.getMessage().contains("mistral-7b"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ForgedModel.of(Shape.TINY, GgmlType.Q4_K, 1));
+        assertThrows(IllegalArgumentException.class, () -> ForgedModel.of(Shape.TINY, GgmlType.IQ2_XS, 1));
+    }
+
+    /** 256-wide rows but a feed-forward of 288: its down projection's rows are not a whole number of super-blocks. */
+    private static final Shape K_QUANT_SHAPE = new Shape("k-quant", 256, 2, 4, 2, 288, 512, 1024, 10000f, 1e-5f, 0, 0);
+
+    @Test
+    void aTypeGoesToEveryMatrixFallingBackAsLlamaCppDoesWhereItsBlocksDoNotDivideTheRows() {
+        GgufFile f = GgufFile.parse("q4_k", MemorySegment.ofArray(ForgedModel.of(K_QUANT_SHAPE, GgmlType.Q4_K, 1)
+                .toByteArray()));
+        assertEquals(15, f.getInt(GgufFile.FILE_TYPE_KEY, 0, 100), "llama-quantize --pure Q4_K_M's file type");
+        assertTensor(f, "output.weight", GgmlType.Q4_K, 256, 512);
+        assertTensor(f, "blk.1.attn_v.weight", GgmlType.Q4_K, 256, 128);
+        assertTensor(f, "blk.1.ffn_down.weight", GgmlType.Q5_0, 288, 256);
+        assertTensor(f, "blk.1.ffn_norm.weight", GgmlType.F32, 256);
+    }
+
+    @Test
+    void aMixIsForgedAsInferjQuantizeQuantizesTheF32Forge(@TempDir Path dir) {
+        Path f32 = dir.resolve("f32.gguf");
+        Path quantized = dir.resolve("q4_k_m.gguf");
+        ForgedModel.of(K_QUANT_SHAPE, GgmlType.F32, 9).write(f32, 2);
+        ModelQuantizer.quantize(f32, quantized, QuantizeOptions.of(QuantizationMix.Q4_K_M).withThreads(2));
+        GgufFile forged = GgufFile.parse("forged", MemorySegment.ofArray(
+                ForgedModel.of(K_QUANT_SHAPE, QuantizationMix.Q4_K_M, 9).toByteArray()));
+        try (GgufFile expected = GgufFile.open(quantized)) {
+            assertEquals(expected.tensors().size(), forged.tensors().size());
+            for (GgufTensorInfo t : expected.tensors()) {
+                GgufTensorInfo ours = forged.tensor(t.name());
+                assertEquals(t.type(), ours.type(), t.name());
+                assertEquals(-1, expected.data(t).mismatch(forged.data(ours)), t.name());
+            }
+            assertEquals(GgmlType.Q6_K, forged.tensor("output.weight").type());
+            assertEquals(15, forged.getInt(GgufFile.FILE_TYPE_KEY, 0, 100));
+        }
     }
 
     // ---- helpers

@@ -92,6 +92,11 @@ public enum GgmlType {
         return Math.multiplyExact(elements / blockSize, (long) bytesPerBlock);
     }
 
+    /** Whether this is a block-quantized type (ggml's {@code is_quantized}): every type with blocks of more than one element. */
+    public boolean isQuantized() {
+        return blockSize > 1;
+    }
+
     /** Whether the kernels can multiply and dequantize weights of this type. */
     public boolean isSupported() {
         return switch (this) {

@@ -5,32 +5,36 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Turns rows of F32 weights into the bytes of a weight type: F32, F16, BF16, Q8_0 or Q4_0, laid
- * out and rounded exactly as ggml's reference quantizers ({@code quantize_row_q8_0_ref},
- * {@code quantize_row_q4_0_ref}) do, which is what llama.cpp's {@code llama-quantize} and its
- * converters write. Used to write model files (the forge, tests), not on the inference path.
+ * Turns rows of F32 weights into the bytes of a weight type — F32, F16, BF16, the 32-element
+ * quants Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and the K-quants Q2_K to Q6_K — laid out and rounded
+ * exactly as ggml's reference quantizers ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_K_ref}
+ * and the rest) do, which is what llama.cpp's {@code llama-quantize} (without an importance
+ * matrix) and its converters write. Used to write model files (the forge, the quantizer, tests),
+ * not on the inference path. {@link LegacyQuantizer} and {@link KQuantizer} hold the arithmetic.
  *
- * <p>How close a round trip comes back, per element {@code x} of a block whose largest magnitude
- * is {@code amax}, while the scale fits an F16 ({@code amax} at most 127 · 65504 for Q8_0, 8 · 65504
- * for Q4_0; beyond that the scale is infinite, as in ggml). These are what the tests hold it to:
+ * <p>How close a round trip comes back, per element {@code x} of a block (or, for the K-quants, a
+ * group) whose largest magnitude is {@code amax} and whose range is {@code max - min}, while the
+ * scales fit an F16. These are what the tests hold it to, with a margin for the float arithmetic:
  * <ul>
  *   <li>F16: within half a unit in the last place (relative 2<sup>-11</sup>) while |x| ≤ 65504.</li>
  *   <li>BF16: relative 2<sup>-8</sup>.</li>
  *   <li>Q8_0: {@code amax / 127 · (1/2 + 127 · 2^-11)}: half a step, plus the F16 rounding of the scale.</li>
  *   <li>Q4_0: {@code amax / 8 · (1 + 8 · 2^-11)}: the scale maps the signed largest element to -8
  *       exactly, so an element of opposite sign and equal size lands on +8, which 4 bits cannot
- *       hold and which is clamped to +7 — a whole step.</li>
+ *       hold and which is clamped to +7 — a whole step. Q5_0 likewise with 16 for 8.</li>
+ *   <li>Q4_1, Q5_1: half a step {@code (max - min) / 15} (or {@code / 31}), plus the F16
+ *       roundings of the step (times at most 15 or 31 steps) and of the minimum.</li>
+ *   <li>K-quants: the scales (and minimums) come from a search for the best fit, stored as small
+ *       integers against an F16 factor per super-block of 256; the last step rounds every element
+ *       against its group's stored step {@code s} and minimum. So an element comes back within
+ *       {@code |s| / 2} of itself, or, lying beyond the group's grid, at the grid's end: the error is
+ *       at most {@code |s| / 2 + distance(x, grid)}. {@code QuantizerKQuantsTest} holds them to it;
+ *       how well the search chose {@code s} is llama.cpp's, whose bytes these are.</li>
  * </ul>
  */
 public final class Quantizer {
     private static final ValueLayout.OfShort F16_LAYOUT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat F32_LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    private static final int Q8_0_BLOCK = GgmlType.Q8_0.blockSize();
-    private static final int Q8_0_BYTES = GgmlType.Q8_0.bytesPerBlock();
-    private static final int Q4_0_BLOCK = GgmlType.Q4_0.blockSize();
-    private static final int Q4_0_BYTES = GgmlType.Q4_0.bytesPerBlock();
 
     private Quantizer() {
     }
@@ -38,7 +42,7 @@ public final class Quantizer {
     /** Whether {@link #quantizeRow} can write {@code type}. */
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -46,6 +50,8 @@ public final class Quantizer {
     /**
      * Writes {@code length} elements of {@code x} from {@code offset} as {@code type} into
      * {@code out} at {@code outOffset} and returns the bytes written ({@code type.byteSize(length)}).
+     * The bytes depend on the values only, not on how a tensor is split into calls, as long as
+     * calls start on block boundaries.
      *
      * @throws IllegalArgumentException when {@code type} is not supported or {@code length} is not
      *                                  a whole number of its blocks
@@ -53,7 +59,8 @@ public final class Quantizer {
      */
     public static long quantizeRow(GgmlType type, float[] x, int offset, int length, MemorySegment out, long outOffset) {
         if (!supports(type)) {
-            throw new IllegalArgumentException("cannot quantize to " + type + " (can: F32, F16, BF16, Q8_0, Q4_0)");
+            throw new IllegalArgumentException("cannot quantize to " + type
+                    + " (can: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
         }
         if (length % type.blockSize() != 0) {
             throw new IllegalArgumentException(length + " elements are not a whole number of " + type + " blocks of "
@@ -62,6 +69,7 @@ public final class Quantizer {
         java.util.Objects.checkFromIndexSize(offset, length, x.length);
         long bytes = type.byteSize(length);
         java.util.Objects.checkFromIndexSize(outOffset, bytes, out.byteSize());
+        int blocks = length / type.blockSize();
         switch (type) {
             case F32 -> MemorySegment.copy(x, offset, out, F32_LAYOUT, outOffset, length);
             case F16 -> {
@@ -74,17 +82,8 @@ public final class Quantizer {
                     out.set(F16_LAYOUT, outOffset + 2L * i, Bf16.fromFloat(x[offset + i]));
                 }
             }
-            case Q8_0 -> {
-                for (int b = 0; b < length / Q8_0_BLOCK; b++) {
-                    q8_0Block(x, offset + b * Q8_0_BLOCK, out, outOffset + (long) b * Q8_0_BYTES);
-                }
-            }
-            case Q4_0 -> {
-                for (int b = 0; b < length / Q4_0_BLOCK; b++) {
-                    q4_0Block(x, offset + b * Q4_0_BLOCK, out, outOffset + (long) b * Q4_0_BYTES);
-                }
-            }
-            default -> throw new AssertionError(type);
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> LegacyQuantizer.quantize(type, x, offset, blocks, out, outOffset);
+            default -> new KQuantizer().quantize(type, x, offset, blocks, out, outOffset);
         }
         return bytes;
     }
@@ -100,60 +99,5 @@ public final class Quantizer {
      */
     public static short toF16(float f) {
         return Float.floatToFloat16(f);
-    }
-
-    /** d = amax / 127 stored as F16; q = round-half-away-from-zero(x / d), C's {@code roundf}. */
-    private static void q8_0Block(float[] x, int from, MemorySegment out, long at) {
-        float amax = 0f;
-        for (int j = 0; j < Q8_0_BLOCK; j++) {
-            amax = Math.max(amax, Math.abs(x[from + j]));
-        }
-        float d = amax / 127f;
-        float id = d != 0f ? 1f / d : 0f;
-        out.set(F16_LAYOUT, at, toF16(d));
-        // the quants go out eight at a time, packed little-endian into a long: several times faster than byte stores
-        for (int j = 0; j < Q8_0_BLOCK; j += 8) {
-            long packed = 0;
-            for (int k = 0; k < 8; k++) {
-                packed |= (roundHalfAway(x[from + j + k] * id) & 0xFFL) << (8 * k);
-            }
-            out.set(LONG_LE, at + 2 + j, packed);
-        }
-    }
-
-    /**
-     * d = (the element of largest magnitude, with its sign) / -8, so that element becomes quant 0
-     * (value -8·d); q = min(15, trunc(x / d + 8.5)); element j in the low nibble of byte j, element
-     * j + 16 in its high nibble. Ties for the largest magnitude go to the first element.
-     */
-    private static void q4_0Block(float[] x, int from, MemorySegment out, long at) {
-        float amax = 0f;
-        float max = 0f;
-        for (int j = 0; j < Q4_0_BLOCK; j++) {
-            float v = x[from + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -8f;
-        float id = d != 0f ? 1f / d : 0f;
-        out.set(F16_LAYOUT, at, toF16(d));
-        int half = Q4_0_BLOCK / 2;
-        for (int j = 0; j < half; j += 8) {
-            long packed = 0;
-            for (int k = 0; k < 8; k++) {
-                long lo = Math.min(15, (int) (x[from + j + k] * id + 8.5f));
-                long hi = Math.min(15, (int) (x[from + half + j + k] * id + 8.5f));
-                packed |= (lo | hi << 4) << (8 * k);
-            }
-            out.set(LONG_LE, at + 2 + j, packed);
-        }
-    }
-
-    /** C's {@code roundf}: halves go away from zero (Java's {@code Math.round} sends -2.5 to -2). */
-    private static int roundHalfAway(float v) {
-        // |v| + 0.5 is exact in double for every float below 2^29, so no double rounding can creep in
-        return (int) Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
     }
 }

@@ -17,16 +17,18 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * {@link Quantizer} writes ggml's reference layouts: a quantize → dequantize round trip stays within
- * each format's bound (see the class comment of {@link Quantizer}), and hand-made blocks give the
- * bytes ggml's reference code gives.
+ * {@link Quantizer} writes ggml's reference layouts of the plain and 32-element types: a quantize →
+ * dequantize round trip stays within each format's bound (see the class comment of
+ * {@link Quantizer}), and hand-made blocks give the bytes ggml's reference code gives. The K-quants
+ * are {@link QuantizerKQuantsTest}'s.
  */
 class QuantizerTest {
     private final ScalarKernels k = new ScalarKernels();
 
     @Provide
     Arbitrary<GgmlType> types() {
-        return Arbitraries.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0);
+        return Arbitraries.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
+                GgmlType.Q5_0, GgmlType.Q5_1);
     }
 
     @Property(tries = 500)
@@ -38,11 +40,15 @@ class QuantizerTest {
         float[] back = roundTrip(type, x);
         for (int b = 0; b < blocks; b++) {
             float amax = 0f;
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
             for (int i = b * 32; i < b * 32 + 32; i++) {
                 amax = Math.max(amax, Math.abs(x[i]));
+                min = Math.min(min, x[i]);
+                max = Math.max(max, x[i]);
             }
             for (int i = b * 32; i < b * 32 + 32; i++) {
-                double bound = bound(type, x[i], amax);
+                double bound = bound(type, x[i], amax, min, max);
                 double error = Math.abs((double) back[i] - x[i]);
                 if (!(error <= bound)) {
                     throw new AssertionError(type + " seed " + seed + " element " + i + ": " + x[i] + " came back as "
@@ -52,27 +58,44 @@ class QuantizerTest {
         }
     }
 
-    /** The largest magnitude each format holds: F16's 65504, or the amax whose scale is still a finite F16. */
+    /**
+     * The largest magnitude each format holds: F16's 65504, the amax whose scale is still a finite
+     * F16, or for the types with a minimum, an F16 minimum.
+     */
     private static float limit(GgmlType type) {
         return switch (type) {
-            case F16 -> 65504f;
+            case F16, Q4_1, Q5_1 -> 65504f;
             case Q4_0 -> 8 * 65504f;
+            case Q5_0 -> 16 * 65504f;
             case Q8_0 -> 127 * 65504f;
             default -> 1e30f;
         };
     }
 
-    /** The bound of the class comment, plus the float roundings of the arithmetic and F16's subnormal spacing. */
-    private static double bound(GgmlType type, float x, float amax) {
+    /**
+     * The bound of {@link Quantizer}'s class comment, plus the float roundings of the arithmetic
+     * and F16's subnormal spacing (2^-24: half of it for each F16 value, times the quants it scales).
+     */
+    private static double bound(GgmlType type, float x, float amax, float min, float max) {
         double slack = 1e-6 * amax;
+        double range = (double) max - min;
         return switch (type) {
             case F32 -> 0;
             case F16 -> Math.abs(x) * 0x1p-11 + 0x1p-25;
             case BF16 -> Math.abs(x) * 0x1p-8 + Float.MIN_VALUE;
             case Q8_0 -> amax / 127.0 * (0.5 + 127 * 0x1p-11) + 127 * 0x1p-25 + slack;
             case Q4_0 -> amax / 8.0 * (1 + 8 * 0x1p-11) + 8 * 0x1p-25 + slack;
+            case Q5_0 -> amax / 16.0 * (1 + 16 * 0x1p-11) + 16 * 0x1p-25 + slack;
+            case Q4_1 -> range / 15 * (0.5 + 15 * 0x1p-11) + Math.abs(min) * 0x1p-11 + 16 * 0x1p-25 + slack;
+            case Q5_1 -> range / 31 * (0.5 + 31 * 0x1p-11) + Math.abs(min) * 0x1p-11 + 32 * 0x1p-25 + slack;
             default -> throw new AssertionError(type);
         };
+    }
+
+    @Property(tries = 100)
+    void quantizingIsDeterministic(@ForAll("types") GgmlType type, @ForAll long seed) {
+        float[] x = randomRow(new Random(seed), 128, limit(type));
+        assertArrayEquals(bytes(type, x), bytes(type, x.clone()));
     }
 
     @Property(tries = 100)
@@ -136,6 +159,54 @@ class QuantizerTest {
     }
 
     @Example
+    void q4_1BlockStoresTheRangeOverFifteenAndTheMinimumAndRoundsHalvesUp() {
+        float[] x = new float[32];
+        x[0] = -1f;     // the minimum: m = -1 (F16 0xBC00), quant 0
+        x[1] = 6.5f;    // the maximum: d = 7.5 / 15 = 0.5 (F16 0x3800), quant 15
+        x[16] = 0.74f;  // trunc(1.74 / 0.5 + 0.5) = trunc(3.98) = 3, high nibble of byte 0
+        x[17] = 0.76f;  // trunc(4.02) = 4
+        byte[] expected = new byte[20];
+        expected[1] = 0x38;
+        expected[3] = (byte) 0xBC;
+        expected[4] = 0x30;
+        expected[5] = 0x4F;
+        for (int j = 2; j < 16; j++) {
+            expected[4 + j] = 0x22; // zeros: trunc(1 / 0.5 + 0.5) = 2
+        }
+        assertArrayEquals(expected, bytes(GgmlType.Q4_1, x));
+    }
+
+    @Example
+    void q5_0BlockPutsTheFifthBitOfElementJInBitJOfTheWordAfterTheScale() {
+        float[] x = new float[32];
+        x[0] = -16f;  // d = -16 / -16 = 1 (F16 0x3C00): quant trunc(-16 + 16.5) = 0
+        x[1] = 16f;   // trunc(32.5) = 32, clamped to 31: nibble 15, fifth bit set
+        x[16] = 3f;   // 19 = 16 + 3: nibble 3 in the high half of byte 0, fifth bit 16 set
+        byte[] expected = new byte[22];
+        expected[1] = 0x3C;
+        expected[2] = (byte) 0xFE; // every quant but element 0's is at least 16 (zeros are 16)
+        expected[3] = (byte) 0xFF;
+        expected[4] = (byte) 0xFF;
+        expected[5] = (byte) 0xFF;
+        expected[6] = 0x30;
+        expected[7] = 0x0F;
+        assertArrayEquals(expected, bytes(GgmlType.Q5_0, x));
+    }
+
+    @Example
+    void q5_1BlockStoresTheRangeOverThirtyOneAndDoesNotClampItsQuants() {
+        float[] x = new float[32];
+        x[0] = 7.75f;  // d = 7.75 / 31 = 0.25 (F16 0x3400), m = 0: trunc(31 + 0.5) = 31, nibble 15 and fifth bit 0
+        x[17] = 4.1f;  // trunc(16.4 + 0.5) = 16: nibble 0, fifth bit 17
+        byte[] expected = new byte[24];
+        expected[1] = 0x34;
+        expected[4] = 0x01;
+        expected[6] = 0x02;
+        expected[8] = 0x0F;
+        assertArrayEquals(expected, bytes(GgmlType.Q5_1, x));
+    }
+
+    @Example
     void f16AndBf16RoundToNearestEven() {
         float[] x = {1f + 0x1p-11f, 1f + 3 * 0x1p-11f, 1f + 0x1p-8f, 70000f};
         byte[] f16 = bytes(GgmlType.F16, x);
@@ -161,7 +232,7 @@ class QuantizerTest {
     void refusesATypeItCannotWriteAndAPartialBlock() {
         MemorySegment out = MemorySegment.ofArray(new byte[1024]);
         assertThrows(IllegalArgumentException.class,
-                () -> Quantizer.quantizeRow(GgmlType.Q4_K, new float[256], 0, 256, out, 0));
+                () -> Quantizer.quantizeRow(GgmlType.IQ4_XS, new float[256], 0, 256, out, 0));
         assertThrows(IllegalArgumentException.class,
                 () -> Quantizer.quantizeRow(GgmlType.Q4_0, new float[48], 0, 48, out, 0));
         assertThrows(IndexOutOfBoundsException.class,
@@ -171,23 +242,25 @@ class QuantizerTest {
     // ---- helpers
 
     /**
-     * Blocks of four kinds: all zero, Gaussian at a random scale between 10^-2 and 10^4, Gaussian
-     * with one spike up to {@code limit}, and blocks of equal magnitudes with both signs (the Q4_0
-     * clamp).
+     * Blocks of five kinds at a random scale between 10^-12 and 10^8 (capped at {@code limit}): all
+     * zero, constant, Gaussian, Gaussian with one spike up to {@code limit}, and equal magnitudes with
+     * both signs (the Q4_0 clamp).
      */
-    private static float[] randomRow(Random rnd, int n, float limit) {
+    static float[] randomRow(Random rnd, int n, float limit) {
         float[] x = new float[n];
         for (int b = 0; b < n / 32; b++) {
-            int kind = rnd.nextInt(4);
-            double scale = Math.pow(10, 6 * rnd.nextDouble() - 2);
+            int kind = rnd.nextInt(5);
+            double scale = Math.pow(10, 20 * rnd.nextDouble() - 12);
+            double constant = rnd.nextBoolean() ? scale : -scale;
             for (int i = b * 32; i < b * 32 + 32; i++) {
                 x[i] = switch (kind) {
                     case 0 -> 0f;
-                    case 3 -> (float) (rnd.nextBoolean() ? scale : -scale);
+                    case 1 -> (float) constant;
+                    case 4 -> (float) (rnd.nextBoolean() ? scale : -scale);
                     default -> (float) (rnd.nextGaussian() * scale);
                 };
             }
-            if (kind == 2) {
+            if (kind == 3) {
                 x[b * 32 + rnd.nextInt(32)] = (float) ((rnd.nextBoolean() ? 1 : -1) * limit * rnd.nextDouble());
             }
             for (int i = b * 32; i < b * 32 + 32; i++) {

@@ -3,15 +3,19 @@ package dev.inferj.cli;
 import dev.inferj.kernels.GgmlType;
 import dev.inferj.model.ForgedModel;
 import dev.inferj.model.ForgedModel.Shape;
+import dev.inferj.quantize.QuantizationMix;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,7 +26,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "forge", description = {
         "Write a synthetic GGUF model of a named shape with deterministic random weights, loadable by "
                 + "inferj and llama.cpp (architecture llama, SentencePiece-style vocabulary).",
-        "Shapes: tiny, tiny-moe, small, mistral-7b, llama3-8b, mixtral-8x7b. Types: f32, f16, bf16, q8_0, q4_0."})
+        "Shapes: tiny, tiny-moe, small, mistral-7b, llama3-8b, mixtral-8x7b.",
+        "Types: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k put every matrix in "
+                + "that type, the output matrix included (as llama-quantize --pure; where a K-quant's 256 does not "
+                + "divide a matrix's rows it falls back as llama.cpp does, Q4_K to Q5_0 and so on). The mixes "
+                + "q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m give each tensor the type llama-quantize "
+                + "gives it in that mix: the same tensors as 'inferj quantize' of the f32 forge, made in one pass. "
+                + "For llama-quantize's mixes of the plain types (q4_0 with a Q6_K output matrix, q2_k, ...), forge "
+                + "f32 and run inferj quantize. "
+                + "Norms and expert routers stay F32."})
 final class ForgeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -30,7 +42,8 @@ final class ForgeCommand implements Callable<Integer> {
     @Option(names = "--shape", required = true, paramLabel = "NAME", description = "The model shape.")
     String shape;
 
-    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "The weight type of the matrices.")
+    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "The weight type of every matrix, "
+            + "or a quantization mix (see above).")
     String type;
 
     @Option(names = "--layers", paramLabel = "N", description = "Keep only the first N layers (default: the shape's).")
@@ -39,35 +52,37 @@ final class ForgeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Seed of the weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads generating weights (default: all processors).")
-    Integer threads;
+    @Mixin
+    ThreadCount threads;
 
     @Parameters(index = "0", paramLabel = "OUT.gguf", description = "The file to write.")
     Path out;
 
     @Override
     public Integer call() {
-        Shape s;
-        try {
-            s = Shape.named(shape);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        Shape s = Usage.lookUp(spec, () -> Shape.named(shape));
         if (layers != null) {
             if (layers < 1) {
                 throw new ParameterException(spec.commandLine(), "--layers must be at least 1, was " + layers);
             }
             s = s.withBlockCount(layers);
         }
-        GgmlType t = ForgedModel.TYPES.stream().filter(x -> x.name().equalsIgnoreCase(type)).findFirst()
-                .orElseThrow(() -> new ParameterException(spec.commandLine(), "no type " + type + " (types: "
-                        + ForgedModel.TYPES.stream().map(x -> x.name().toLowerCase(Locale.ROOT))
-                                .collect(Collectors.joining(", ")) + ")"));
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (n < 1) {
-            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, was " + n);
+        int n = threads.resolve(spec);
+        GgmlType t = ForgedModel.TYPES.stream().filter(x -> x.name().equalsIgnoreCase(type)).findFirst().orElse(null);
+        ForgedModel model;
+        String what;
+        if (t != null) {
+            model = ForgedModel.of(s, t, seed);
+            what = t.toString();
+        } else {
+            QuantizationMix mix = mixes().stream().filter(m -> m.name().equalsIgnoreCase(type)).findFirst()
+                    .orElseThrow(() -> new ParameterException(spec.commandLine(), "no type " + type + " (types: "
+                            + ForgedModel.TYPES.stream().map(x -> x.name().toLowerCase(Locale.ROOT))
+                                    .collect(Collectors.joining(", ")) + "; mixes: "
+                            + mixes().stream().map(QuantizationMix::lowerName).collect(Collectors.joining(", ")) + ")"));
+            model = ForgedModel.of(s, mix, seed);
+            what = mix + " mix";
         }
-        ForgedModel model = ForgedModel.of(s, t, seed);
         long start = System.nanoTime();
         model.write(out, n);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -79,9 +94,15 @@ final class ForgeCommand implements Callable<Integer> {
             throw new UncheckedIOException(out + ": written but cannot be read back: " + e.getMessage(), e);
         }
         err.printf(Locale.ROOT, "wrote %s: %s, %d layers, %s, %s parameters, %s in %.1f s (%d threads)%n",
-                out, s.name(), s.blockCount(), t, BenchCommand.parameters(s.parameterCount()), BenchCommand.bytes(bytes),
+                out, s.name(), s.blockCount(), what, BenchCommand.parameters(s.parameterCount()), BenchCommand.bytes(bytes),
                 seconds, n);
         err.flush();
         return 0;
+    }
+
+    /** The quantization mixes that are not the name of one type. */
+    private static List<QuantizationMix> mixes() {
+        return Arrays.stream(QuantizationMix.values())
+                .filter(m -> ForgedModel.TYPES.stream().noneMatch(t -> t.name().equals(m.name()))).toList();
     }
 }

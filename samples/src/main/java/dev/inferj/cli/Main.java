@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 /** The {@code inferj} command line. */
 @Command(name = "inferj", mixinStandardHelpOptions = true, version = "inferj 0.1.0",
         description = "Run GGUF language models in the JVM.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, InspectCommand.class, ForgeCommand.class, BenchCommand.class,
-                TokenizeCommand.class, TemplateCommand.class})
+        subcommands = {GenerateCommand.class, ChatCommand.class, InspectCommand.class, ForgeCommand.class, QuantizeCommand.class,
+                BenchCommand.class, TokenizeCommand.class, TemplateCommand.class})
 public final class Main {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.inferj.gguf.GgufFile;
+import dev.inferj.kernels.GgmlType;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -36,7 +38,30 @@ class ForgeCommandTest {
         assertNotEquals(0, run("forge", "--shape", "llama-70b", "--type", "q4_0", dir.resolve("x.gguf").toString()));
         assertTrue(err.toString().contains("mistral-7b"), err.toString());
         err.getBuffer().setLength(0);
-        assertNotEquals(0, run("forge", "--shape", "tiny", "--type", "q4_k", dir.resolve("x.gguf").toString()));
-        assertTrue(err.toString().contains("q8_0"), err.toString());
+        assertNotEquals(0, run("forge", "--shape", "tiny", "--type", "iq2_xs", dir.resolve("x.gguf").toString()));
+        assertTrue(err.toString().contains("q8_0") && err.toString().contains("q4_k_m"), err.toString());
+    }
+
+    @Test
+    void aMixNameForgesEachTensorInTheTypeLlamaQuantizeGivesIt(@TempDir Path dir) {
+        Path file = dir.resolve("tiny-q4_k_m.gguf");
+        assertEquals(0, run("forge", "--shape", "tiny", "--type", "q4_k_m", "--layers", "1", file.toString()), err.toString());
+        assertTrue(err.toString().contains("Q4_K_M mix"), err.toString());
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals(GgmlType.Q8_0, f.tensor("output.weight").type(), "128-wide rows: Q8_0 rather than Q6_K");
+            assertEquals(GgmlType.Q5_0, f.tensor("blk.0.attn_q.weight").type(), "Q4_K falls back to Q5_0");
+            assertEquals(15, f.getInt(GgufFile.FILE_TYPE_KEY, 0, 100));
+        }
+    }
+
+    @Test
+    void aTypeNamePutsEveryMatrixInThatType(@TempDir Path dir) {
+        Path file = dir.resolve("tiny-q5_1.gguf");
+        assertEquals(0, run("forge", "--shape", "tiny", "--type", "q5_1", "--layers", "1", file.toString()), err.toString());
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals(GgmlType.Q5_1, f.tensor("output.weight").type());
+            assertEquals(GgmlType.Q5_1, f.tensor("blk.0.ffn_down.weight").type());
+            assertEquals(GgmlType.F32, f.tensor("blk.0.ffn_norm.weight").type());
+        }
     }
 }
