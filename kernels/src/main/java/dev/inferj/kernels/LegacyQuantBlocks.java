@@ -116,7 +116,7 @@ final class LegacyQuantBlocks {
      * The minimums' share of a Q4_1 or Q5_1 row, {@code sum over blocks of m * s}, in one float
      * running sum as ggml keeps it (the compiler fuses its multiply and add).
      */
-    static float minimums(MemorySegment m, long base, long bytesPerBlock, PreparedVector x, int blocks) {
+    private static float minimums(MemorySegment m, long base, long bytesPerBlock, PreparedVector x, int blocks) {
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             sum = Math.fma(f16(m, base + bytesPerBlock * b + 2), x.blockSums[b], sum);

@@ -272,14 +272,54 @@ final class VectorKernels extends ScalarKernels {
      * and the two halves of each int added: the block's exact integer lane sums.
      */
     private static float dotLegacy(MemorySegment m, long base, GgmlType type, PreparedVector x, int blocks) {
-        long bytesPerBlock = type.bytesPerBlock();
+        int bytesPerBlock = type.bytesPerBlock();
         boolean fifthBits = type != GgmlType.Q4_1;
-        long highAt = type == GgmlType.Q5_0 ? 2 : 4;
-        long nibblesAt = type == GgmlType.Q4_1 ? 4 : highAt + 4;
+        int highAt = type == GgmlType.Q5_0 ? 2 : 4;
+        int nibblesAt = type == GgmlType.Q4_1 ? 4 : highAt + 4;
+        boolean minimums = type != GgmlType.Q5_0;
         short offset = (short) (type == GgmlType.Q5_0 ? 16 : 0);
         FloatVector acc = FloatVector.zero(AVX_F);
-        for (int b = 0; b < blocks; b++) {
-            long blk = base + bytesPerBlock * b;
+        float minimumSum = 0f; // as LegacyQuantBlocks.minimums: one running fused sum, kept in the loops so it overlaps
+        int b = 0;
+        if (BITS >= 512) {
+            // two blocks a pass in 512 bits, one in each half; their scaled sums still go into the
+            // eight lanes one block after the other, as ggml adds them
+            VectorShuffle<Byte> nibbles = type == GgmlType.Q4_1 ? Q4_1_PAIR_NIBBLES
+                    : type == GgmlType.Q5_0 ? Q5_0_PAIR_NIBBLES : Q5_1_PAIR_NIBBLES;
+            VectorShuffle<Byte> highs = type == GgmlType.Q5_0 ? Q5_0_PAIR_HIGHS : Q5_1_PAIR_HIGHS;
+            long last = m.byteSize() - PAIR_B.vectorByteSize(); // the 64-byte load may reach past the pair
+            for (; b + 1 < blocks && base + (long) bytesPerBlock * b <= last; b += 2) {
+                long blk = base + (long) bytesPerBlock * b;
+                ByteVector pair = ByteVector.fromMemorySegment(PAIR_B, m, blk, LE);
+                IntVector q = pair.rearrange(nibbles).reinterpretAsInts()
+                        .lanewise(VectorOperators.LSHR, PAIR_NIBBLE_SHIFTS).and(0x0F0F0F0F);
+                if (fifthBits) {
+                    q = q.or(pair.rearrange(highs).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, PAIR_FIFTH_BIT_SHIFTS).and(0xF)
+                            .mul(0x00204081).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
+                }
+                ShortVector qs = q.reinterpretAsShorts();
+                ShortVector qEven = qs.and((short) 0xFF).sub(offset);
+                ShortVector qOdd = qs.lanewise(VectorOperators.LSHR, 8).sub(offset);
+                ShortVector a = ByteVector.fromArray(PAIR_B, x.quants, b * Q8).reinterpretAsShorts();
+                ShortVector aEven = a.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+                ShortVector aOdd = a.lanewise(VectorOperators.ASHR, 8);
+                IntVector p = qEven.mul(aEven).add(qOdd.mul(aOdd)).reinterpretAsInts();
+                FloatVector sums = (FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(p.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0);
+                float d0 = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * x.scales[b];
+                float d1 = Float.float16ToFloat(m.get(F16_LAYOUT, blk + bytesPerBlock)) * x.scales[b + 1];
+                acc = ((FloatVector) sums.reinterpretShape(AVX_F, 0)).fma(FloatVector.broadcast(AVX_F, d0), acc);
+                acc = ((FloatVector) sums.reinterpretShape(AVX_F, 1)).fma(FloatVector.broadcast(AVX_F, d1), acc);
+                if (minimums) {
+                    minimumSum = Math.fma(Float.float16ToFloat(m.get(F16_LAYOUT, blk + 2)), x.blockSums[b], minimumSum);
+                    minimumSum = Math.fma(Float.float16ToFloat(m.get(F16_LAYOUT, blk + bytesPerBlock + 2)),
+                            x.blockSums[b + 1], minimumSum);
+                }
+            }
+        }
+        for (; b < blocks; b++) {
+            long blk = base + (long) bytesPerBlock * b;
             IntVector q = IntVector.fromMemorySegment(AVX_I, m, blk + nibblesAt, LE, AVX_LOW_HALF)
                     .rearrange(AVX_DUPLICATE_LOW_HALF).lanewise(VectorOperators.LSHR, AVX_NIBBLE_SHIFTS).and(0x0F0F0F0F);
             if (fifthBits) {
@@ -298,11 +338,41 @@ final class VectorKernels extends ScalarKernels {
                     .add(p.lanewise(VectorOperators.ASHR, 16));
             float d = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * x.scales[b];
             acc = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(AVX_F, d), acc);
+            if (minimums) {
+                minimumSum = Math.fma(Float.float16ToFloat(m.get(F16_LAYOUT, blk + 2)), x.blockSums[b], minimumSum);
+            }
         }
         float sum = AvxLanes.sum(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3),
                 acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7));
-        return type == GgmlType.Q5_0 ? sum : sum + LegacyQuantBlocks.minimums(m, base, bytesPerBlock, x, blocks);
+        return minimums ? sum + minimumSum : sum;
     }
+
+    /**
+     * Two blocks of {@code bytesPerBlock} from the start of a 64-byte vector, rearranged into the
+     * 16 int lanes of {@link #dotLegacy}'s two halves: each half's lanes 0-3 and 4-7 both take the
+     * block's 16 nibble bytes from {@code nibblesAt}.
+     */
+    private static VectorShuffle<Byte> pairNibbles(int bytesPerBlock, int nibblesAt) {
+        return VectorShuffle.fromOp(PAIR_B, k -> (k / 32) * bytesPerBlock + nibblesAt + k % 16);
+    }
+
+    /** Every int lane of each half takes its block's fifth-bit word from {@code highAt}. */
+    private static VectorShuffle<Byte> pairHighs(int bytesPerBlock, int highAt) {
+        return VectorShuffle.fromOp(PAIR_B, k -> (k / 32) * bytesPerBlock + highAt + k % 4);
+    }
+
+    /** {@link #dotLegacy}'s two blocks a pass (used only on machines of 512 bits and more). */
+    private static final VectorSpecies<Byte> PAIR_B = species(byte.class, 512);
+    private static final VectorSpecies<Integer> PAIR_I = species(int.class, 512);
+    private static final VectorShuffle<Byte> Q4_1_PAIR_NIBBLES = pairNibbles(GgmlType.Q4_1.bytesPerBlock(), 4);
+    private static final VectorShuffle<Byte> Q5_0_PAIR_NIBBLES = pairNibbles(GgmlType.Q5_0.bytesPerBlock(), 6);
+    private static final VectorShuffle<Byte> Q5_1_PAIR_NIBBLES = pairNibbles(GgmlType.Q5_1.bytesPerBlock(), 8);
+    private static final VectorShuffle<Byte> Q5_0_PAIR_HIGHS = pairHighs(GgmlType.Q5_0.bytesPerBlock(), 2);
+    private static final VectorShuffle<Byte> Q5_1_PAIR_HIGHS = pairHighs(GgmlType.Q5_1.bytesPerBlock(), 4);
+    private static final IntVector PAIR_NIBBLE_SHIFTS = IntVector.fromArray(PAIR_I,
+            new int[] {0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
+    private static final IntVector PAIR_FIFTH_BIT_SHIFTS = IntVector.fromArray(PAIR_I,
+            new int[] {0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28}, 0);
 
     /** ggml's eight AVX lanes for {@link #dotLegacy}: 256-bit vectors whatever the machine's width (at least 256). */
     private static final VectorSpecies<Integer> AVX_I = species(int.class, 256);

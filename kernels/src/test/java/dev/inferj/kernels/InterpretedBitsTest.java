@@ -71,7 +71,7 @@ class InterpretedBitsTest {
             }
         }
         for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
-                GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K)) {
+                GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K)) {
             int rows = 64;
             int cols = t.blockSize() == 256 ? 1280 : 1056;
             try (Arena arena = Arena.ofConfined()) {
@@ -81,6 +81,16 @@ class InterpretedBitsTest {
                 float[] out = new float[rows];
                 k.matVec(w, x, out, 0, 0, rows);
                 h = mix(h, out);
+                PreparedVector[] batch = new PreparedVector[3];
+                float[][] batchOut = new float[batch.length][rows];
+                for (int b = 0; b < batch.length; b++) {
+                    batch[b] = new PreparedVector(cols);
+                    k.prepare(KernelAgreement.values(rnd, Values.GAUSSIAN, cols), 0, cols, t.activationFormat(), batch[b]);
+                }
+                k.matMul(w, batch, batch.length, batchOut, 0, 0, rows);
+                for (float[] o : batchOut) {
+                    h = mix(h, o);
+                }
                 if (TileLayout.supports(t, rows)) {
                     k.matVec(TileLayout.repack(w, arena.allocate(w.data().byteSize(), 64)), x, out, 0, 0, rows);
                     h = mix(h, out);
