@@ -222,15 +222,17 @@ public final class GgufWriter {
 
     /**
      * Writes the file, streaming each tensor's data from its segment or its source. The bytes go to a sibling
-     * {@code .partial} file that then replaces {@code out}, so a failure leaves no half-written
-     * file, and {@code out} may be the very file the tensors are mapped from.
+     * temporary file of a name of its own ({@code OUT.*.partial}) that then replaces {@code out}, so a failure
+     * leaves no half-written file, two writers of one {@code out} never share their temporary file, and
+     * {@code out} may be the very file the tensors are mapped from.
      */
     public void write(Path out) {
         Layout layout = layout();
-        Path partial = out.resolveSibling(out.getFileName() + ".partial");
+        Path partial = null;
         try {
-            try (FileChannel fc = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
+            Path dir = out.toAbsolutePath().getParent();
+            partial = Files.createTempFile(dir, out.getFileName() + ".", ".partial");
+            try (FileChannel fc = FileChannel.open(partial, StandardOpenOption.WRITE);
                  Arena arena = Arena.ofShared(); // shared: a source may fill its chunk from several threads
                  WriteBehind ch = new WriteBehind(fc)) {
                 ch.write(ByteBuffer.wrap(layout.header));
@@ -271,7 +273,9 @@ public final class GgufWriter {
             }
         } catch (IOException | RuntimeException e) {
             try {
-                Files.deleteIfExists(partial);
+                if (partial != null) {
+                    Files.deleteIfExists(partial);
+                }
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }

@@ -180,6 +180,29 @@ class GgufWriterTest {
     }
 
     @Test
+    void twoWritersOfOneFileDoNotShareTheirTemporaryFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("model.gguf");
+        byte[] a = new byte[1 << 20];
+        byte[] b = new byte[1 << 20];
+        Arrays.fill(a, (byte) 0x3C);
+        Arrays.fill(b, (byte) 0x40);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var first = pool.submit(() -> new GgufWriter().addTensor("w", GgmlType.F16, new long[] {a.length / 2}, a).write(file));
+            var second = pool.submit(() -> new GgufWriter().addTensor("w", GgmlType.F16, new long[] {b.length / 2}, b).write(file));
+            first.get();
+            second.get();
+        }
+        try (GgufFile f = GgufFile.open(file)) {
+            MemorySegment w = f.data(f.tensor("w"));
+            assertTrue(w.mismatch(MemorySegment.ofArray(a)) == -1 || w.mismatch(MemorySegment.ofArray(b)) == -1,
+                    "the file is one writer's whole output");
+        }
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(file), left.toList(), "no temporary file left behind");
+        }
+    }
+
+    @Test
     void rewritesTheFileItsTensorsAreMappedFrom(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("model.gguf");
         byte[] weights = new byte[64];
