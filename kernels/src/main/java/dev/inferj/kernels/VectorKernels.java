@@ -77,6 +77,19 @@ final class VectorKernels extends ScalarKernels {
      */
     private static final VectorSpecies<Short> TS = species(short.class, BITS);
     private static final VectorSpecies<Integer> TI = I;
+    /**
+     * Constant counts for shifting 16-bit lanes of {@code TS}: C2 compiles a shift by a constant
+     * int into a count moved through a general register each time, a shift by a vector into one
+     * instruction.
+     */
+    private static final ShortVector SHIFT_2 = ShortVector.broadcast(TS, (short) 2);
+    private static final ShortVector SHIFT_3 = ShortVector.broadcast(TS, (short) 3);
+    private static final ShortVector SHIFT_4 = ShortVector.broadcast(TS, (short) 4);
+    private static final ShortVector SHIFT_5 = ShortVector.broadcast(TS, (short) 5);
+    private static final ShortVector SHIFT_6 = ShortVector.broadcast(TS, (short) 6);
+    private static final ShortVector SHIFT_8 = ShortVector.broadcast(TS, (short) 8);
+    private static final ShortVector SHIFT_10 = ShortVector.broadcast(TS, (short) 10);
+    private static final ShortVector SHIFT_12 = ShortVector.broadcast(TS, (short) 12);
     private static final VectorSpecies<Byte> TQ8 = species(byte.class, BITS / 2);
 
     /** Adding and then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, ties to even. */
@@ -806,13 +819,13 @@ final class VectorKernels extends ScalarKernels {
                     ShortVector a2 = IntVector.broadcast(TI, pairs[xa + j + 1]).reinterpretAsShorts();
                     ShortVector a3 = IntVector.broadcast(TI, pairs[xa + j + 17]).reinterpretAsShorts();
                     sumA = sumA.add(vA.and((short) 0x0F).mul(a0))
-                            .add(vA.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(a1))
-                            .add(vA.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(a2))
-                            .add(vA.lanewise(VectorOperators.LSHR, 12).mul(a3));
+                            .add(vA.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 0x0F).mul(a1))
+                            .add(vA.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x0F).mul(a2))
+                            .add(vA.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a3));
                     sumB = sumB.add(vB.and((short) 0x0F).mul(a0))
-                            .add(vB.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(a1))
-                            .add(vB.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(a2))
-                            .add(vB.lanewise(VectorOperators.LSHR, 12).mul(a3));
+                            .add(vB.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 0x0F).mul(a1))
+                            .add(vB.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x0F).mul(a2))
+                            .add(vB.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a3));
                 }
                 sumA = sumA.sub((short) (8 * quantSums[b]));
                 // the rows' F16 scales (finite, see TileLayout): sign-extended, exponent and mantissa shifted into
@@ -943,12 +956,12 @@ final class VectorKernels extends ScalarKernels {
                     ShortVector vB = ShortVector.fromMemorySegment(TS, m, blkB + at, LE);
                     ShortVector nA0 = vA.and((short) 0x0F);
                     ShortVector nB0 = vB.and((short) 0x0F);
-                    ShortVector nA1 = vA.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
-                    ShortVector nB1 = vB.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
-                    ShortVector nA2 = vA.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
-                    ShortVector nB2 = vB.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
-                    ShortVector nA3 = vA.lanewise(VectorOperators.LSHR, 12);
-                    ShortVector nB3 = vB.lanewise(VectorOperators.LSHR, 12);
+                    ShortVector nA1 = vA.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 0x0F);
+                    ShortVector nB1 = vB.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 0x0F);
+                    ShortVector nA2 = vA.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x0F);
+                    ShortVector nB2 = vB.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x0F);
+                    ShortVector nA3 = vA.lanewise(VectorOperators.LSHR, SHIFT_12);
+                    ShortVector nB3 = vB.lanewise(VectorOperators.LSHR, SHIFT_12);
                     ShortVector a00 = IntVector.broadcast(TI, p0[xa + j]).reinterpretAsShorts();
                     ShortVector a01 = IntVector.broadcast(TI, p0[xa + j + 16]).reinterpretAsShorts();
                     ShortVector a02 = IntVector.broadcast(TI, p0[xa + j + 1]).reinterpretAsShorts();
@@ -1125,6 +1138,7 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
+
     private static final ThreadLocal<KQuantScratch> K_SCRATCH = ThreadLocal.withInitial(KQuantScratch::new);
 
     /**
@@ -1199,12 +1213,12 @@ final class VectorKernels extends ScalarKernels {
                                     blk + TiledKQuants.Q4_K_SCALES + 64L * (4 + (i >> 1)) + 2L * c + (i & 1), LE);
                             int part = h / half;
                             ShortVector scaleA = sc.and((short) 63);
-                            ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, 8).and((short) 63);
+                            ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 63);
                             ((FloatVector) scaleA.convertShape(VectorOperators.S2F, F, part)).intoArray(groupScales, scaleAt + 64 * i + h);
                             ((FloatVector) scaleB.convertShape(VectorOperators.S2F, F, part)).intoArray(groupScales, scaleAt + 64 * i + 32 + h);
-                            ShortVector minA = mn.and((short) 15).or(sc.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
-                            ShortVector minB = mn.lanewise(VectorOperators.LSHR, 4).and((short) 15)
-                                    .or(sc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30));
+                            ShortVector minA = mn.and((short) 15).or(sc.lanewise(VectorOperators.LSHR, SHIFT_2).and((short) 0x30));
+                            ShortVector minB = mn.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15)
+                                    .or(sc.lanewise(VectorOperators.LSHR, SHIFT_10).and((short) 0x30));
                             int g = b * 16 + 4 * i; // the activation's groups of 16
                             IntVector prod = ((IntVector) minA.convertShape(VectorOperators.S2I, I, part)).mul(groupSums[g] + groupSums[g + 1])
                                     .add(((IntVector) minB.convertShape(VectorOperators.S2I, I, part)).mul(groupSums[g + 2] + groupSums[g + 3]));
@@ -1235,12 +1249,12 @@ final class VectorKernels extends ScalarKernels {
                         ShortVector y3 = IntVector.broadcast(TI, pairs[e + 35]).reinterpretAsShorts();
                         ShortVector v = ShortVector.fromMemorySegment(TS, m, blkA + at, LE);
                         ShortVector w = ShortVector.fromMemorySegment(TS, m, blkA + at + 64, LE);
-                        ShortVector a = v.and((short) 15).mul(x0).add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x1))
-                                .add(w.and((short) 15).mul(x2)).add(w.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x3));
-                        ShortVector bb = v.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(y0)
-                                .add(v.lanewise(VectorOperators.LSHR, 12).mul(y1))
-                                .add(w.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(y2))
-                                .add(w.lanewise(VectorOperators.LSHR, 12).mul(y3));
+                        ShortVector a = v.and((short) 15).mul(x0).add(v.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 15).mul(x1))
+                                .add(w.and((short) 15).mul(x2)).add(w.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 15).mul(x3));
+                        ShortVector bb = v.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15).mul(y0)
+                                .add(v.lanewise(VectorOperators.LSHR, SHIFT_12).mul(y1))
+                                .add(w.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15).mul(y2))
+                                .add(w.lanewise(VectorOperators.LSHR, SHIFT_12).mul(y3));
                         sumA0 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i), sumA0);
                         sumA0 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i + 32), sumA0);
                         sumA1 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, 64 * i + half), sumA1);
@@ -1248,12 +1262,12 @@ final class VectorKernels extends ScalarKernels {
                                 .fma(FloatVector.fromArray(F, groupScales, 64 * i + 32 + half), sumA1);
                         ShortVector vB = ShortVector.fromMemorySegment(TS, m, blkB + at, LE);
                         ShortVector wB = ShortVector.fromMemorySegment(TS, m, blkB + at + 64, LE);
-                        ShortVector aB = vB.and((short) 15).mul(x0).add(vB.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x1))
-                                .add(wB.and((short) 15).mul(x2)).add(wB.lanewise(VectorOperators.LSHR, 8).and((short) 15).mul(x3));
-                        ShortVector bbB = vB.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(y0)
-                                .add(vB.lanewise(VectorOperators.LSHR, 12).mul(y1))
-                                .add(wB.lanewise(VectorOperators.LSHR, 4).and((short) 15).mul(y2))
-                                .add(wB.lanewise(VectorOperators.LSHR, 12).mul(y3));
+                        ShortVector aB = vB.and((short) 15).mul(x0).add(vB.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 15).mul(x1))
+                                .add(wB.and((short) 15).mul(x2)).add(wB.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 15).mul(x3));
+                        ShortVector bbB = vB.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15).mul(y0)
+                                .add(vB.lanewise(VectorOperators.LSHR, SHIFT_12).mul(y1))
+                                .add(wB.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15).mul(y2))
+                                .add(wB.lanewise(VectorOperators.LSHR, SHIFT_12).mul(y3));
                         sumB0 = ((FloatVector) aB.convertShape(VectorOperators.S2F, F, 0))
                                 .fma(FloatVector.fromArray(F, groupScales, 256 + 64 * i), sumB0);
                         sumB0 = ((FloatVector) bbB.convertShape(VectorOperators.S2F, F, 0))
@@ -1312,12 +1326,12 @@ final class VectorKernels extends ScalarKernels {
                         ShortVector mn = ShortVector.fromMemorySegment(TS, m,
                                 blk + TiledKQuants.Q4_K_SCALES + 64L * (4 + (i >> 1)) + 2L * c + (i & 1), LE);
                         ShortVector scaleA = sc.and((short) 63);
-                        ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, 8).and((short) 63);
+                        ShortVector scaleB = sc.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 63);
                         ((FloatVector) scaleA.convertShape(VectorOperators.S2F, F, part)).intoArray(groupScales, 64 * i + h);
                         ((FloatVector) scaleB.convertShape(VectorOperators.S2F, F, part)).intoArray(groupScales, 64 * i + 32 + h);
-                        ShortVector minA = mn.and((short) 15).or(sc.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
-                        ShortVector minB = mn.lanewise(VectorOperators.LSHR, 4).and((short) 15)
-                                .or(sc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30));
+                        ShortVector minA = mn.and((short) 15).or(sc.lanewise(VectorOperators.LSHR, SHIFT_2).and((short) 0x30));
+                        ShortVector minB = mn.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15)
+                                .or(sc.lanewise(VectorOperators.LSHR, SHIFT_10).and((short) 0x30));
                         int g = b * 16 + 4 * i; // the activation's groups of 16
                         minimums = minimums.add(((IntVector) minA.convertShape(VectorOperators.S2I, I, part)).mul(groupSums[g] + groupSums[g + 1]))
                                 .add(((IntVector) minB.convertShape(VectorOperators.S2I, I, part)).mul(groupSums[g + 2] + groupSums[g + 3]));
@@ -1342,21 +1356,21 @@ final class VectorKernels extends ScalarKernels {
                         ShortVector hs = hv.lanewise(VectorOperators.LSHR, 2 * i); // bit 0: group 2i, bit 1: 2i+1, bits 8, 9 likewise
                         ShortVector ht = hw.lanewise(VectorOperators.LSHR, 2 * i);
                         int e = xa + 64 * i + 4 * lane;
-                        ShortVector a = v.and((short) 15).or(hs.lanewise(VectorOperators.LSHL, 4).and((short) 16))
+                        ShortVector a = v.and((short) 15).or(hs.lanewise(VectorOperators.LSHL, SHIFT_4).and((short) 16))
                                 .mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts())
-                                .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 15).or(hs.lanewise(VectorOperators.LSHR, 4).and((short) 16))
+                                .add(v.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 15).or(hs.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 16))
                                         .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()))
-                                .add(w.and((short) 15).or(ht.lanewise(VectorOperators.LSHL, 4).and((short) 16))
+                                .add(w.and((short) 15).or(ht.lanewise(VectorOperators.LSHL, SHIFT_4).and((short) 16))
                                         .mul(IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, 8).and((short) 15).or(ht.lanewise(VectorOperators.LSHR, 4).and((short) 16))
+                                .add(w.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 15).or(ht.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 16))
                                         .mul(IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts()));
-                        ShortVector bb = v.lanewise(VectorOperators.LSHR, 4).and((short) 15).or(hs.lanewise(VectorOperators.LSHL, 3).and((short) 16))
+                        ShortVector bb = v.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15).or(hs.lanewise(VectorOperators.LSHL, SHIFT_3).and((short) 16))
                                 .mul(IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts())
-                                .add(v.lanewise(VectorOperators.LSHR, 12).or(hs.lanewise(VectorOperators.LSHR, 5).and((short) 16))
+                                .add(v.lanewise(VectorOperators.LSHR, SHIFT_12).or(hs.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 16))
                                         .mul(IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, 4).and((short) 15).or(ht.lanewise(VectorOperators.LSHL, 3).and((short) 16))
+                                .add(w.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15).or(ht.lanewise(VectorOperators.LSHL, SHIFT_3).and((short) 16))
                                         .mul(IntVector.broadcast(TI, pairs[e + 34]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, 12).or(ht.lanewise(VectorOperators.LSHR, 5).and((short) 16))
+                                .add(w.lanewise(VectorOperators.LSHR, SHIFT_12).or(ht.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 16))
                                         .mul(IntVector.broadcast(TI, pairs[e + 35]).reinterpretAsShorts()));
                         sum0 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i), sum0);
                         sum0 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i + 32), sum0);
@@ -1446,17 +1460,17 @@ final class VectorKernels extends ScalarKernels {
                         ShortVector vc = ShortVector.fromMemorySegment(TS, m, at + 128, LE);
                         int e = xa + 8 * u;
                         ShortVector low = va.and((short) 63).mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts())
-                                .add(va.lanewise(VectorOperators.LSHR, 6).and((short) 63)
+                                .add(va.lanewise(VectorOperators.LSHR, SHIFT_6).and((short) 63)
                                         .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()))
                                 .add(vb.and((short) 63).mul(IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts()))
-                                .add(vb.lanewise(VectorOperators.LSHR, 6).and((short) 63)
+                                .add(vb.lanewise(VectorOperators.LSHR, SHIFT_6).and((short) 63)
                                         .mul(IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts()));
                         ShortVector high = vc.and((short) 63).mul(IntVector.broadcast(TI, pairs[e + 4]).reinterpretAsShorts())
-                                .add(vc.lanewise(VectorOperators.LSHR, 6).and((short) 63)
+                                .add(vc.lanewise(VectorOperators.LSHR, SHIFT_6).and((short) 63)
                                         .mul(IntVector.broadcast(TI, pairs[e + 5]).reinterpretAsShorts()))
-                                .add(va.lanewise(VectorOperators.LSHR, 12).or(vc.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
+                                .add(va.lanewise(VectorOperators.LSHR, SHIFT_12).or(vc.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x30))
                                         .mul(IntVector.broadcast(TI, pairs[e + 6]).reinterpretAsShorts()))
-                                .add(vb.lanewise(VectorOperators.LSHR, 12).or(vc.lanewise(VectorOperators.LSHR, 10).and((short) 0x30))
+                                .add(vb.lanewise(VectorOperators.LSHR, SHIFT_12).or(vc.lanewise(VectorOperators.LSHR, SHIFT_10).and((short) 0x30))
                                         .mul(IntVector.broadcast(TI, pairs[e + 7]).reinterpretAsShorts()));
                         IntVector scale0 = IntVector.fromArray(I, scales, 32 * g);
                         IntVector scale1 = IntVector.fromArray(I, scales, 32 * g + half);
