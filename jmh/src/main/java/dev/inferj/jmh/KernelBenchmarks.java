@@ -48,7 +48,7 @@ public class KernelBenchmarks {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A weight type; "/tiles" repacks the matrix into {@link TileLayout} first. */
-    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "Q4_K", "Q4_K/tiles", "Q5_K", "Q5_K/tiles", "Q6_K", "Q6_K/tiles", "Q4_1", "Q5_0", "Q5_1", "F16", "BF16", "F32"})
+    @Param({"Q8_0", "Q4_0", "Q8_0/tiles", "Q4_0/tiles", "Q2_K", "Q2_K/tiles", "Q3_K", "Q3_K/tiles", "Q4_K", "Q4_K/tiles", "Q5_K", "Q5_K/tiles", "Q6_K", "Q6_K/tiles", "Q4_1", "Q5_0", "Q5_1", "F16", "BF16", "F32"})
     public String type;
 
     /** Rows x columns: a 4096-wide model's attention projection, and its feed-forward up and gate. */
@@ -221,7 +221,7 @@ public class KernelBenchmarks {
                     MemorySegment.copy(quants, 0, m, ValueLayout.JAVA_BYTE, at + 2, quantBytes);
                 }
             }
-            case Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> {
+            case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> {
                 // random bytes, then small finite F16 factors where the block keeps them
                 byte[] block = new byte[t.bytesPerBlock()];
                 for (long at = 0; at < m.byteSize(); at += block.length) {

@@ -141,17 +141,9 @@ public class ScalarKernels implements Kernels {
 
     /** Row {@code r} of {@code w} dotted with a prepared activation. */
     protected float dotRow(WeightMatrix w, int r, PreparedVector x) {
-        if (w.layout() == WeightMatrix.Layout.TILES && TiledKQuants.supports(w.type())) {
-            MemorySegment row = untiled(w, r);
-            int blocks = w.cols() / w.type().blockSize();
-            return switch (w.type()) {
-                case Q4_K -> KQuantBlocks.dotQ4_K(row, 0, x, blocks);
-                case Q5_K -> KQuantBlocks.dotQ5_K(row, 0, x, blocks);
-                default -> KQuantBlocks.dotQ6_K(row, 0, x, blocks);
-            };
-        }
-        MemorySegment m = w.data();
-        long base = w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(r) : -1; // tiled: see scaleAt, quantAt
+        boolean kTiles = w.layout() == WeightMatrix.Layout.TILES && TiledKQuants.supports(w.type());
+        MemorySegment m = kTiles ? untiled(w, r) : w.data(); // tiled K-quants: one row back in ggml's blocks
+        long base = kTiles ? 0 : w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(r) : -1; // tiled: see scaleAt, quantAt
         int n = w.cols();
         switch (w.type()) {
             case F32 -> {
@@ -227,18 +219,9 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void dequantizeRow(WeightMatrix w, int row, float[] out, int offset) {
-        if (w.layout() == WeightMatrix.Layout.TILES && TiledKQuants.supports(w.type())) {
-            MemorySegment bytes = untiled(w, row);
-            int blocks = w.cols() / w.type().blockSize();
-            switch (w.type()) {
-                case Q4_K -> KQuantBlocks.dequantizeQ4_K(bytes, 0, out, offset, blocks);
-                case Q5_K -> KQuantBlocks.dequantizeQ5_K(bytes, 0, out, offset, blocks);
-                default -> KQuantBlocks.dequantizeQ6_K(bytes, 0, out, offset, blocks);
-            }
-            return;
-        }
-        MemorySegment m = w.data();
-        long base = w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(row) : -1; // tiled: see scaleAt, quantAt
+        boolean kTiles = w.layout() == WeightMatrix.Layout.TILES && TiledKQuants.supports(w.type());
+        MemorySegment m = kTiles ? untiled(w, row) : w.data(); // tiled K-quants: one row back in ggml's blocks
+        long base = kTiles ? 0 : w.layout() == WeightMatrix.Layout.ROWS ? w.rowOffset(row) : -1; // tiled: see scaleAt, quantAt
         int n = w.cols();
         switch (w.type()) {
             case F32 -> {

@@ -16,7 +16,7 @@ import java.util.stream.IntStream;
  *     side by side (8 groups of 64 bytes), so a row's four nibbles of elements {@code j, j + 16,
  *     j + 1, j + 17} sit in one 16-bit lane.
  * </ul>
- * Q4_K, Q5_K and Q6_K tile super-blocks of 256 elements, in the same way: see {@link TiledKQuants}.
+ * The K-quants (Q2_K to Q6_K) tile super-blocks of 256 elements, in the same way: see {@link TiledKQuants}.
  * Block scales must be finite (a file with an infinite or NaN scale is refused here: the tiled
  * kernels convert scales from F16 in two operations that assume it).
  *
@@ -45,13 +45,15 @@ public final class TileLayout {
 
     /**
      * Byte offsets, within a ggml block of a type that can be tiled, of its F16 factors: the block
-     * scale of Q4_0 and Q8_0, {@code d} and {@code dmin} of Q4_K and Q5_K, {@code d} of Q6_K. Tiling requires them finite.
+     * scale of Q4_0 and Q8_0, {@code d} and {@code dmin} of Q2_K, Q4_K and Q5_K, {@code d} of Q3_K and Q6_K. Tiling requires them finite.
      */
     public static int[] factorOffsets(GgmlType type) {
         return switch (type) {
             case Q4_0, Q8_0 -> new int[] {0};
             case Q4_K, Q5_K -> new int[] {0, 2};
             case Q6_K -> new int[] {208};
+            case Q3_K -> new int[] {108};
+            case Q2_K -> new int[] {80, 82};
             default -> throw new IllegalArgumentException(type + " cannot be tiled");
         };
     }

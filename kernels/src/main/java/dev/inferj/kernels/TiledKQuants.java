@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The tiled layouts of Q4_K, Q5_K and Q6_K ({@link TileLayout}). A tile super-block holds the 32 rows'
+ * The tiled layouts of the K-quants ({@link TileLayout}). A tile super-block holds the 32 rows'
  * super-blocks of the same 256 elements in the same number of bytes, everything stored as 16-bit
  * lanes side by side, one lane a row, so that one vector load brings a piece of 16 or 32 rows.
  * What a lane holds is re-encoded at tiling time so that the vector kernels take each value out
@@ -33,6 +33,19 @@ import java.util.Arrays;
  * <li>Q5_K, 5632 bytes: as Q4_K, with ggml's 32 bytes of fifth bits as 16 shorts at 512 (short
  *     {@code h} holds bytes {@code 2h}, {@code 2h+1}: bit {@code g} of byte {@code l} is the fifth bit of
  *     element {@code 32 g + l}) and the quant shorts at 1536.
+ * <li>Q3_K, 3520 bytes: the rows' F16 {@code d} at 0; 6 shorts of scales at 64 (their 6-bit values,
+ *     biased by 32 as in ggml): short {@code k < 4} holds the low nibbles of groups {@code 4k .. 4k+3},
+ *     group {@code 4k+i} at bit {@code 4i}; short {@code 4 + m} holds the top two bits of groups
+ *     {@code 8m .. 8m+7}, group {@code 8m+i} at bit {@code 2i}. 48 shorts of quants at 448, each quant
+ *     as its unsigned 3-bit value {@code v = q + 4}: shorts {@code 6L + 3h .. 6L + 3h + 2} hold the 16
+ *     quants of ggml's lane {@code L} in half {@code h}, {@code v_i} of element
+ *     {@code 128 h + 32 (i / 4) + 4 L + i % 4}: {@code v0..v4}, {@code v5..v9} and {@code v10..v14}
+ *     in bits 0-14 of the three shorts, and the three bits of {@code v15} in their bits 15.
+ * <li>Q2_K, 2688 bytes: the rows' F16 {@code d} at 0, {@code dmin} at 64; ggml's 16 scale bytes (scale
+ *     in the low nibble, minimum in the high) as 8 shorts at 128, short {@code s} holding bytes
+ *     {@code 2s} (low byte) and {@code 2s+1}; 32 shorts of quants at 640: short {@code 4L + 2h + p} holds
+ *     the 2-bit quants of ggml's lane {@code L} for elements {@code 128 h + 32 j + 4 L + t},
+ *     {@code j = 2p} at bit {@code 2t} and {@code j = 2p + 1} at bit {@code 8 + 2t}.
  * </ul>
  * The vector kernels compute ggml's dot products ({@link KQuantBlocks}) on these tiles, lane for
  * lane, so a tiled matrix gives the same bits as the row-major one; the scalar reference reads a
@@ -53,11 +66,22 @@ final class TiledKQuants {
     static final int Q6_K_SCALES = 2 * TILE_ROWS;
     static final int Q6_K_QUANTS = Q6_K_SCALES + 8 * 2 * TILE_ROWS;
 
+    /** Offsets within a Q3_K tile super-block. */
+    static final int Q3_K_SCALES = 2 * TILE_ROWS;
+    static final int Q3_K_QUANTS = Q3_K_SCALES + 6 * 2 * TILE_ROWS;
+    /** Offsets within a Q2_K tile super-block. */
+    static final int Q2_K_DMIN = 2 * TILE_ROWS;
+    static final int Q2_K_SCALES = 4 * TILE_ROWS;
+    static final int Q2_K_QUANTS = Q2_K_SCALES + 8 * 2 * TILE_ROWS;
+
     private TiledKQuants() {
     }
 
     static boolean supports(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K;
+        return switch (type) {
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
     }
 
     /**
@@ -101,12 +125,12 @@ final class TiledKQuants {
     static void tileBlock(GgmlType type, byte[] in, int rowBytes, int b, byte[] out, int tileBlock) {
         for (int r = 0; r < TILE_ROWS; r++) {
             int src = r * rowBytes + b * type.bytesPerBlock();
-            if (type == GgmlType.Q4_K) {
-                tileQ4_K(in, src, out, tileBlock, r, false);
-            } else if (type == GgmlType.Q5_K) {
-                tileQ4_K(in, src, out, tileBlock, r, true);
-            } else {
-                tileQ6_K(in, src, out, tileBlock, r);
+            switch (type) {
+                case Q2_K -> tileQ2_K(in, src, out, tileBlock, r);
+                case Q3_K -> tileQ3_K(in, src, out, tileBlock, r);
+                case Q4_K -> tileQ4_K(in, src, out, tileBlock, r, false);
+                case Q5_K -> tileQ4_K(in, src, out, tileBlock, r, true);
+                default -> tileQ6_K(in, src, out, tileBlock, r);
             }
         }
     }
@@ -156,6 +180,74 @@ final class TiledKQuants {
         }
     }
 
+    private static void tileQ3_K(byte[] in, int src, byte[] out, int tb, int r) {
+        out[tb + 2 * r] = in[src + 108];
+        out[tb + 2 * r + 1] = in[src + 109];
+        for (int k = 0; k < 4; k++) {
+            int low = 0;
+            for (int i = 0; i < 4; i++) {
+                int g = 4 * k + i;
+                low |= ((ubyte(in, src + 96 + (g & 7)) >>> (4 * (g >>> 3))) & 15) << (4 * i);
+            }
+            putShort(out, lane(tb + Q3_K_SCALES, k, r), low);
+        }
+        for (int half = 0; half < 2; half++) {
+            int high = 0;
+            for (int i = 0; i < 8; i++) {
+                int g = 8 * half + i;
+                high |= ((ubyte(in, src + 104 + (g & 3)) >>> (2 * (g >>> 2))) & 3) << (2 * i);
+            }
+            putShort(out, lane(tb + Q3_K_SCALES, 4 + half, r), high);
+        }
+        for (int lane = 0; lane < 8; lane++) {
+            for (int h = 0; h < 2; h++) {
+                int base = 128 * h + 4 * lane;
+                int v15 = q3Field(in, src, base + 99); // i = 15: j = 3, t = 3
+                for (int k = 0; k < 3; k++) {
+                    int v = (v15 >>> k & 1) << 15;
+                    for (int f = 0; f < 5; f++) {
+                        int i = 5 * k + f;
+                        v |= q3Field(in, src, base + 32 * (i >>> 2) + (i & 3)) << (3 * f);
+                    }
+                    putShort(out, lane(tb + Q3_K_QUANTS, 6 * lane + 3 * h + k, r), v);
+                }
+            }
+        }
+    }
+
+    /**
+     * The unsigned 3-bit quant {@code e} ({@code q + 4}) of the ggml Q3_K super-block at {@code src}:
+     * element {@code 128 h + 32 j + l} has bits {@code 2j, 2j+1} of qs byte {@code 32 + 32 h + l} as its
+     * low bits and bit {@code 4h + j} of hmask byte {@code l} as its third.
+     */
+    private static int q3Field(byte[] in, int src, int e) {
+        int h = e >>> 7;
+        int j = (e >>> 5) & 3;
+        int l = e & 31;
+        return (ubyte(in, src + 32 + 32 * h + l) >>> (2 * j)) & 3 | ((ubyte(in, src + l) >>> (4 * h + j)) & 1) << 2;
+    }
+
+    private static void tileQ2_K(byte[] in, int src, byte[] out, int tb, int r) {
+        out[tb + 2 * r] = in[src + 80];
+        out[tb + 2 * r + 1] = in[src + 81];
+        out[tb + Q2_K_DMIN + 2 * r] = in[src + 82];
+        out[tb + Q2_K_DMIN + 2 * r + 1] = in[src + 83];
+        for (int s = 0; s < 8; s++) {
+            putShort(out, lane(tb + Q2_K_SCALES, s, r), ubyte(in, src + 2 * s) | ubyte(in, src + 2 * s + 1) << 8);
+        }
+        for (int lane = 0; lane < 8; lane++) {
+            for (int hp = 0; hp < 4; hp++) { // half h = hp / 2, pair p = hp % 2
+                int v = 0;
+                for (int k = 0; k < 8; k++) { // j = 2p + k / 4, t = k % 4
+                    int j = 2 * (hp & 1) + (k >>> 2);
+                    int l = 4 * lane + (k & 3);
+                    v |= ((ubyte(in, src + 16 + 32 * (hp >>> 1) + l) >>> (2 * j)) & 3) << (2 * k);
+                }
+                putShort(out, lane(tb + Q2_K_QUANTS, 4 * lane + hp, r), v);
+            }
+        }
+    }
+
     /** ggml's 6-bit scale of group {@code g} (0-7) from the 12 bytes of Q4_K scales and minimums at {@code s}. */
     private static int scale(byte[] in, int s, int g) {
         return g < 4 ? ubyte(in, s + g) & 63 : (ubyte(in, s + g + 4) & 0x0F) | (ubyte(in, s + g - 4) >>> 6) << 4;
@@ -193,10 +285,11 @@ final class TiledKQuants {
         for (int b = 0; b < w.cols() / QK; b++) {
             long tb = (r / TILE_ROWS) * w.rowBytes() * TILE_ROWS + (long) b * bytes * TILE_ROWS;
             int dst = b * bytes;
-            if (w.type() == GgmlType.Q4_K || w.type() == GgmlType.Q5_K) {
-                untileQ4_K(m, tb, lane, out, dst, w.type() == GgmlType.Q5_K);
-            } else {
-                untileQ6_K(m, tb, lane, out, dst);
+            switch (w.type()) {
+                case Q2_K -> untileQ2_K(m, tb, lane, out, dst);
+                case Q3_K -> untileQ3_K(m, tb, lane, out, dst);
+                case Q4_K, Q5_K -> untileQ4_K(m, tb, lane, out, dst, w.type() == GgmlType.Q5_K);
+                default -> untileQ6_K(m, tb, lane, out, dst);
             }
         }
     }
@@ -252,6 +345,56 @@ final class TiledKQuants {
             int l = e & 31;
             out[dst + 64 * h + 32 * (k & 1) + l] |= (byte) ((v & 15) << (4 * (k >>> 1)));
             out[dst + 128 + 32 * h + l] |= (byte) ((v >>> 4) << (2 * k));
+        }
+    }
+
+    private static void untileQ3_K(MemorySegment m, long tb, int r, byte[] out, int dst) {
+        putShort(out, dst + 108, ushort(m, tb + 2 * r));
+        Arrays.fill(out, dst, dst + 108, (byte) 0);
+        for (int g = 0; g < 16; g++) {
+            int low = ushort(m, tb + lane(Q3_K_SCALES, g >>> 2, r)) >>> (4 * (g & 3)) & 15;
+            int high = ushort(m, tb + lane(Q3_K_SCALES, 4 + (g >>> 3), r)) >>> (2 * (g & 7)) & 3;
+            out[dst + 96 + (g & 7)] |= (byte) (low << (4 * (g >>> 3)));
+            out[dst + 104 + (g & 3)] |= (byte) (high << (2 * (g >>> 2)));
+        }
+        for (int lane = 0; lane < 8; lane++) {
+            for (int h = 0; h < 2; h++) {
+                long at = tb + lane(Q3_K_QUANTS, 6 * lane + 3 * h, r);
+                for (int i = 0; i < 16; i++) {
+                    int v;
+                    if (i < 15) {
+                        v = ushort(m, at + 2L * TILE_ROWS * (i / 5)) >>> (3 * (i % 5)) & 7;
+                    } else {
+                        v = 0;
+                        for (int k = 0; k < 3; k++) {
+                            v |= (ushort(m, at + 2L * TILE_ROWS * k) >>> 15) << k;
+                        }
+                    }
+                    int j = i >>> 2;
+                    int l = 4 * lane + (i & 3);
+                    out[dst + 32 + 32 * h + l] |= (byte) ((v & 3) << (2 * j));
+                    out[dst + l] |= (byte) ((v >>> 2) << (4 * h + j));
+                }
+            }
+        }
+    }
+
+    private static void untileQ2_K(MemorySegment m, long tb, int r, byte[] out, int dst) {
+        putShort(out, dst + 80, ushort(m, tb + 2 * r));
+        putShort(out, dst + 82, ushort(m, tb + Q2_K_DMIN + 2 * r));
+        for (int s = 0; s < 8; s++) {
+            putShort(out, dst + 2 * s, ushort(m, tb + lane(Q2_K_SCALES, s, r)));
+        }
+        Arrays.fill(out, dst + 16, dst + 80, (byte) 0);
+        for (int lane = 0; lane < 8; lane++) {
+            for (int hp = 0; hp < 4; hp++) {
+                int v = ushort(m, tb + lane(Q2_K_QUANTS, 4 * lane + hp, r));
+                for (int k = 0; k < 8; k++) {
+                    int j = 2 * (hp & 1) + (k >>> 2);
+                    int l = 4 * lane + (k & 3);
+                    out[dst + 16 + 32 * (hp >>> 1) + l] |= (byte) (((v >>> (2 * k)) & 3) << (2 * j));
+                }
+            }
         }
     }
 }

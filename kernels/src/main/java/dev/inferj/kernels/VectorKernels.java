@@ -32,15 +32,15 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels extends ScalarKernels {
 
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int BITS = vectorBits();
 
     /** Plain float work: dot products, norms, element-wise operations. */
-    private static final VectorSpecies<Float> F = species(float.class, BITS);
-    private static final VectorSpecies<Integer> I = species(int.class, BITS);
+    static final VectorSpecies<Float> F = species(float.class, BITS);
+    static final VectorSpecies<Integer> I = species(int.class, BITS);
     private static final VectorSpecies<Double> D = species(double.class, BITS);
     /** Half-precision and bfloat16 weights: as many 16-bit lanes as {@link #F} has float lanes. */
-    private static final VectorSpecies<Short> H = species(short.class, BITS / 2);
+    static final VectorSpecies<Short> H = species(short.class, BITS / 2);
 
     /**
      * Q8_0 blocks: Q8_STEP elements a step, bytes widened to shorts, multiplied, then adjacent
@@ -75,21 +75,25 @@ final class VectorKernels extends ScalarKernels {
      * ({@code TI}); Q8_0 takes {@code 2 * F.length()} rows a pass, their quants loaded as bytes
      * ({@code TQ8}) and widened to floats.
      */
-    private static final VectorSpecies<Short> TS = species(short.class, BITS);
-    private static final VectorSpecies<Integer> TI = I;
+    static final VectorSpecies<Short> TS = species(short.class, BITS);
+    static final VectorSpecies<Integer> TI = I;
     /**
      * Constant counts for shifting 16-bit lanes of {@code TS}: C2 compiles a shift by a constant
      * int into a count moved through a general register each time, a shift by a vector into one
      * instruction.
      */
-    private static final ShortVector SHIFT_2 = ShortVector.broadcast(TS, (short) 2);
-    private static final ShortVector SHIFT_3 = ShortVector.broadcast(TS, (short) 3);
-    private static final ShortVector SHIFT_4 = ShortVector.broadcast(TS, (short) 4);
-    private static final ShortVector SHIFT_5 = ShortVector.broadcast(TS, (short) 5);
-    private static final ShortVector SHIFT_6 = ShortVector.broadcast(TS, (short) 6);
-    private static final ShortVector SHIFT_8 = ShortVector.broadcast(TS, (short) 8);
-    private static final ShortVector SHIFT_10 = ShortVector.broadcast(TS, (short) 10);
-    private static final ShortVector SHIFT_12 = ShortVector.broadcast(TS, (short) 12);
+    static final ShortVector SHIFT_2 = ShortVector.broadcast(TS, (short) 2);
+    static final ShortVector SHIFT_3 = ShortVector.broadcast(TS, (short) 3);
+    static final ShortVector SHIFT_4 = ShortVector.broadcast(TS, (short) 4);
+    static final ShortVector SHIFT_5 = ShortVector.broadcast(TS, (short) 5);
+    static final ShortVector SHIFT_6 = ShortVector.broadcast(TS, (short) 6);
+    static final ShortVector SHIFT_8 = ShortVector.broadcast(TS, (short) 8);
+    static final ShortVector SHIFT_9 = ShortVector.broadcast(TS, (short) 9);
+    static final ShortVector SHIFT_10 = ShortVector.broadcast(TS, (short) 10);
+    static final ShortVector SHIFT_12 = ShortVector.broadcast(TS, (short) 12);
+    static final ShortVector SHIFT_13 = ShortVector.broadcast(TS, (short) 13);
+    static final ShortVector SHIFT_14 = ShortVector.broadcast(TS, (short) 14);
+    static final ShortVector SHIFT_15 = ShortVector.broadcast(TS, (short) 15);
     private static final VectorSpecies<Byte> TQ8 = species(byte.class, BITS / 2);
 
     /** Adding and then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, ties to even. */
@@ -1142,7 +1146,7 @@ final class VectorKernels extends ScalarKernels {
     private static final ThreadLocal<KQuantScratch> K_SCRATCH = ThreadLocal.withInitial(KQuantScratch::new);
 
     /**
-     * Rows {@code [row, row + step)} of a tiled Q4_K, Q5_K or Q6_K matrix times {@code x} into {@code out}; Q4_K
+     * Rows {@code [row, row + step)} of a tiled K-quant matrix times {@code x} into {@code out}; Q4_K
      * takes two tiles ({@link #kQuantStep}), an odd last one twice (the same result written twice).
      */
     private static void tiledKQuant(WeightMatrix w, int row, int toRow, PreparedVector x, KQuantScratch scratch,
@@ -1154,6 +1158,12 @@ final class VectorKernels extends ScalarKernels {
             int rowB = Math.min(row + TileLayout.TILE_ROWS, toRow - TileLayout.TILE_ROWS);
             tileQ4_K(w.data(), tile, (rowB / TileLayout.TILE_ROWS) * tileBytes, x.quantPairs, x.groupSums, x.scales, blocks,
                     scratch.lanes, scratch.floatScales, scratch.factors, out, outOffset + row, outOffset + rowB);
+        } else if (w.type() == GgmlType.Q3_K) {
+            TiledLowBitKernels.tileQ3_K(w.data(), tile, x.quantPairs, x.quants, x.scales, blocks, scratch.lanes, scratch.scales,
+                    scratch.factors, out, outOffset + row);
+        } else if (w.type() == GgmlType.Q2_K) {
+            TiledLowBitKernels.tileQ2_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes,
+                    scratch.scales, scratch.factors, out, outOffset + row);
         } else if (w.type() == GgmlType.Q5_K) {
             tileQ5_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes, scratch.floatScales,
                     scratch.factors, out, outOffset + row);
@@ -1392,7 +1402,7 @@ final class VectorKernels extends ScalarKernels {
      * quant lanes 0-7 ({@link AvxLanes#sum}), plus the minimums: none (Q6_K), lane 8 (Q5_K's one
      * running sum) or the 4-lane sum of lanes 8-11 (Q4_K).
      */
-    private static void addLanes(float[] lanes, int base, int minimumLanes, float[] out, int outAt) {
+    static void addLanes(float[] lanes, int base, int minimumLanes, float[] out, int outAt) {
         for (int h = base; h < base + TS.length(); h += F.length()) {
             FloatVector r0 = FloatVector.fromArray(F, lanes, 128 + h).add(FloatVector.fromArray(F, lanes, h));
             FloatVector r1 = FloatVector.fromArray(F, lanes, 160 + h).add(FloatVector.fromArray(F, lanes, 32 + h));

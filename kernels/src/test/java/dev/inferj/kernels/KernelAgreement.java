@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  *     {@code sqrt(n) * 2^-24 * sum|a_i*b_i|} of the exact sum for inputs with random rounding
  *     errors (the probabilistic bound of Higham and Mary), so 8 leaves a wide margin while a
  *     single dropped or doubled term of average size in 4096 still shows.
- * <li>tiled Q8_0, Q4_0, Q4_K and Q6_K matrices ({@link TileLayout}): identical bits to the same
+ * <li>tiled Q8_0, Q4_0 and K-quant (Q2_K to Q6_K) matrices ({@link TileLayout}): identical bits to the same
  *     matrix row-major, for matVec and matMul and in both implementations: the tiled kernels sum
  *     each block in integers and add the scaled block sums in the scalar loop's order (for the
  *     K-quants, ggml's eight lanes).
@@ -132,7 +132,7 @@ final class KernelAgreement {
                     at += type.bytesPerBlock();
                 }
             }
-            case Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> {
+            case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> {
                 // random bytes, then small finite F16 factors where the layout keeps them
                 for (long i = 0; i < size; i++) {
                     m.set(ScalarKernels.BYTE, i, (byte) rnd.nextInt());
@@ -565,7 +565,7 @@ final class KernelAgreement {
                         agree.tiled(t, 1 + n % 3, n, kind, seed++);
                         cases += 2;
                     }
-                    for (GgmlType t : List.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K)) {
+                    for (GgmlType t : List.of(GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K)) {
                         agree.tiled(t, 1 + n % 3, 8 * n, kind, seed++);
                         cases++;
                     }

@@ -129,7 +129,7 @@ class VectorKernelsPropertiesTest {
 
     @Provide
     Arbitrary<GgmlType> tiledKQuantTypes() {
-        return Arbitraries.of(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+        return Arbitraries.of(GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
     }
 
     /** Whole super-blocks of 256: one, a few, and Mistral's 14336. */
