@@ -13,7 +13,10 @@ public final class PreparedVector {
     /** Q8_K elements per group sum. */
     public static final int Q8_K_GROUP = 16;
 
-    /** The values for F32, F16 and BF16; for Q8_0 the quants as floats (for tiled Q8_0 weights). */
+    /**
+     * The values for F32, F16 and BF16; for Q8_0 and Q8_K the quants as floats (for tiled Q8_0 weights
+     * and the tiled K-quants' matrix products).
+     */
     final float[] values;
     final byte[] quants;
     /** Q8_0 and Q8_K: each quant in both halves of an int, {@code (q & 0xffff) | q << 16} (for tiled Q4_0, Q4_K, Q6_K weights). */
@@ -51,6 +54,14 @@ public final class PreparedVector {
             }
             quantSums[b] = sum;
         }
+    }
+
+    /** Q8_K: fills the forms of the quants that the tiled kernels read (values, quantPairs). */
+    void deriveFromQ8_KQuants() {
+        for (int i = 0; i < length; i++) {
+            values[i] = quants[i];
+        }
+        deriveQuantPairs();
     }
 
     /** Q8_0 and Q8_K: each quant in both halves of an int, as the tiled Q4_0 and K-quant kernels broadcast it. */

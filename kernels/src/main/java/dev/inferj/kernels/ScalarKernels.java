@@ -40,7 +40,7 @@ public class ScalarKernels implements Kernels {
             case Q8_1 -> quantizeQ8_0(x, offset, length, out, true);
             case Q8_K -> {
                 quantizeQ8_K(x, offset, length, out);
-                out.deriveQuantPairs();
+                out.deriveFromQ8_KQuants();
             }
         }
     }

@@ -626,6 +626,17 @@ final class VectorKernels extends ScalarKernels {
         }
         int blocks = w.cols() / Q8;
         long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
+        if (w.type() == GgmlType.Q4_K && count >= MATMUL_MIN_TOKENS) {
+            TiledKQuantMatMul.Scratch scratch = MATMUL_SCRATCH.get();
+            for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
+                long tile = (row / TileLayout.TILE_ROWS) * tileBytes;
+                for (int t = 0; t < count; t += TiledKQuantMatMul.TOKENS) {
+                    TiledKQuantMatMul.q4_K(w.data(), tile, w.cols() / PreparedVector.Q8_K_BLOCK, x, t,
+                            Math.min(count, t + TiledKQuantMatMul.TOKENS), out, outOffset + row, scratch);
+                }
+            }
+            return;
+        }
         if (TiledKQuants.supports(w.type())) {
             // token after token over one tile at a time: the tile stays in cache for the later tokens
             KQuantScratch scratch = K_SCRATCH.get();
@@ -1144,6 +1155,9 @@ final class VectorKernels extends ScalarKernels {
 
 
     private static final ThreadLocal<KQuantScratch> K_SCRATCH = ThreadLocal.withInitial(KQuantScratch::new);
+    private static final ThreadLocal<TiledKQuantMatMul.Scratch> MATMUL_SCRATCH = ThreadLocal.withInitial(TiledKQuantMatMul.Scratch::new);
+    /** Fewer tokens than this take the matVec kernel one after the other: unpacking a tile costs a few tokens' work. */
+    private static final int MATMUL_MIN_TOKENS = 2;
 
     /**
      * Rows {@code [row, row + step)} of a tiled K-quant matrix times {@code x} into {@code out}; Q4_K
