@@ -7,6 +7,12 @@ import static dev.inferj.kernels.VectorKernels.LE;
 import static dev.inferj.kernels.VectorKernels.SHIFT_10;
 import static dev.inferj.kernels.VectorKernels.SHIFT_12;
 import static dev.inferj.kernels.VectorKernels.SHIFT_2;
+import static dev.inferj.kernels.VectorKernels.SHIFT_15;
+import static dev.inferj.kernels.VectorKernels.SHIFT_14;
+import static dev.inferj.kernels.VectorKernels.SHIFT_13;
+import static dev.inferj.kernels.VectorKernels.SHIFT_9;
+import static dev.inferj.kernels.VectorKernels.SHIFT_6;
+import static dev.inferj.kernels.VectorKernels.SHIFT_3;
 import static dev.inferj.kernels.VectorKernels.SHIFT_4;
 import static dev.inferj.kernels.VectorKernels.SHIFT_8;
 import static dev.inferj.kernels.VectorKernels.TS;
@@ -41,32 +47,49 @@ final class TiledKQuantMatMul {
     private static final int LANES = 12 * ROWS;
 
     /**
-     * Per-thread room: the unpacked super-block, its rows' factors and minimums, the tokens' lanes (and
-     * one more token's, where a short pass's repeated tokens go).
+     * Per-thread room: the unpacked super-block, its rows' factors, minimums (Q4_K, Q2_K) and group
+     * scales (Q3_K, Q2_K), the tokens' lanes (and one more token's, where a short pass's repeated tokens go).
      */
-    record Scratch(float[] weights, float[] d, float[] dmin, float[] minimums, float[] lanes) {
+    record Scratch(float[] weights, float[] d, float[] dmin, float[] minimums, short[] groupScales, float[] lanes) {
         Scratch() {
-            this(new float[QK * ROWS], new float[ROWS], new float[ROWS], new float[8 * ROWS], new float[(TOKENS + 1) * LANES]);
+            this(new float[QK * ROWS], new float[ROWS], new float[ROWS], new float[16 * ROWS], new short[16 * ROWS],
+                    new float[(TOKENS + 1) * LANES]);
         }
     }
 
     private TiledKQuantMatMul() {
     }
 
+    static boolean supports(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q3_K || type == GgmlType.Q2_K;
+    }
+
     /**
-     * Rows {@code [row, row + 32)} of a tiled Q4_K matrix times tokens {@code [from, to)} of {@code x}
-     * (at most {@link #TOKENS}), four tokens a pass so that each weight load serves four; a last pass
-     * short of tokens repeats the last one into lanes that are thrown away.
+     * Rows {@code [row, row + 32)} of a tiled Q4_K, Q3_K or Q2_K matrix times tokens {@code [from, to)} of
+     * {@code x} (at most {@link #TOKENS}), four tokens a pass so that each weight load serves four; a
+     * last pass short of tokens repeats the last one into lanes that are thrown away.
      */
-    static void q4_K(MemorySegment m, long tile, int blocks, PreparedVector[] x, int from, int to, float[][] out, int outAt,
-            Scratch s) {
+    static void matMul(GgmlType type, MemorySegment m, long tile, int blocks, PreparedVector[] x, int from, int to,
+            float[][] out, int outAt, Scratch s) {
+        boolean q4 = type == GgmlType.Q4_K;
+        long blockBytes = (long) type.bytesPerBlock() * ROWS;
         for (int c = 0; c < ROWS; c += TS.length()) {
             Arrays.fill(s.lanes, 0, (to - from) * LANES, 0f);
             for (int b = 0; b < blocks; b++) {
-                unpackQ4_K(m, tile + 144L * ROWS * b, c, s);
+                switch (type) {
+                    case Q4_K -> unpackQ4_K(m, tile + blockBytes * b, c, s);
+                    case Q3_K -> unpackQ3_K(m, tile + blockBytes * b, c, s);
+                    default -> unpackQ2_K(m, tile + blockBytes * b, c, s);
+                }
                 for (int t = from; t < to; t += 4) {
-                    for (int j = t; j < t + 4; j++) {
-                        minimumsQ4_K(x[Math.min(j, to - 1)], b, s, j < to ? (j - from) * LANES : TOKENS * LANES);
+                    for (int j = t; j < t + 4 && type != GgmlType.Q3_K; j++) { // the minimums first, as ggml
+                        PreparedVector token = x[Math.min(j, to - 1)];
+                        int at = j < to ? (j - from) * LANES : TOKENS * LANES;
+                        if (q4) {
+                            minimumsQ4_K(token, b, s, at);
+                        } else {
+                            minimumsQ2_K(token, b, s, at);
+                        }
                     }
                     quantLanes(x[t], x[Math.min(t + 1, to - 1)], x[Math.min(t + 2, to - 1)], x[Math.min(t + 3, to - 1)], b, s,
                             (t - from) * LANES, t + 1 < to ? (t + 1 - from) * LANES : TOKENS * LANES,
@@ -74,7 +97,7 @@ final class TiledKQuantMatMul {
                 }
             }
             for (int t = from; t < to; t++) {
-                VectorKernels.addLanes(s.lanes, (t - from) * LANES, 4, out[t], outAt + c);
+                VectorKernels.addLanes(s.lanes, (t - from) * LANES, q4 ? 4 : 0, out[t], outAt + c);
             }
         }
     }
@@ -135,6 +158,176 @@ final class TiledKQuantMatMul {
                 ((FloatVector) b3.convertShape(VectorOperators.S2F, F, 0)).intoArray(w, e + 1120);
                 ((FloatVector) b3.convertShape(VectorOperators.S2F, F, 1)).intoArray(w, e + 1120 + half);
             }
+        }
+    }
+
+    /**
+     * Q3_K super-block {@code blk}'s rows {@code c ..} of the pass: {@code weights[32 e + row]} the signed
+     * quant {@code v - 4} of element {@code e} times its group's signed scale (at most 4 * 32 in
+     * magnitude), and the rows' F16 {@code d}.
+     */
+    private static void unpackQ3_K(MemorySegment m, long blk, int c, Scratch s) {
+        int half = F.length();
+        for (int h = 0; h < TS.length(); h += half) {
+            halfToFloat(m, blk + 2L * (c + h), s.d, h);
+        }
+        long at = blk + TiledKQuants.Q3_K_SCALES + 2L * c;
+        for (int k = 0; k < 4; k++) { // the signed scales of groups 4k .. 4k+3 into groupScales[32 g + row]
+            ShortVector low = ShortVector.fromMemorySegment(TS, m, at + 64L * k, LE);
+            // the top two bits: byte k % 2 of short 4 + k / 2, read one byte on for odd k (as TiledLowBitKernels)
+            ShortVector high = ShortVector.fromMemorySegment(TS, m, at + 64L * (4 + (k >> 1)) + (k & 1), LE).lanewise(LSHL, SHIFT_4);
+            low.and((short) 15).or(high.and((short) 0x30)).sub((short) 32).intoArray(s.groupScales, 128 * k);
+            low.lanewise(LSHR, SHIFT_4).and((short) 15).or(high.lanewise(LSHR, SHIFT_2).and((short) 0x30)).sub((short) 32)
+                    .intoArray(s.groupScales, 128 * k + 32);
+            low.lanewise(LSHR, SHIFT_8).and((short) 15).or(high.lanewise(LSHR, SHIFT_4).and((short) 0x30)).sub((short) 32)
+                    .intoArray(s.groupScales, 128 * k + 64);
+            low.lanewise(LSHR, SHIFT_12).or(high.lanewise(LSHR, SHIFT_6).and((short) 0x30)).sub((short) 32)
+                    .intoArray(s.groupScales, 128 * k + 96);
+        }
+        long quants = blk + TiledKQuants.Q3_K_QUANTS + 2L * c;
+        for (int lane = 0; lane < 8; lane++) {
+            for (int h = 0; h < 2; h++) {
+                long run = quants + 64L * (6 * lane + 3 * h);
+                ShortVector va = ShortVector.fromMemorySegment(TS, m, run, LE);
+                ShortVector vb = ShortVector.fromMemorySegment(TS, m, run + 64, LE);
+                ShortVector vc = ShortVector.fromMemorySegment(TS, m, run + 128, LE);
+                int g = 32 * (8 * h + (lane >> 2)); // the scales of run j at g + 64 j
+                ShortVector s0 = ShortVector.fromArray(TS, s.groupScales, g);
+                ShortVector s1 = ShortVector.fromArray(TS, s.groupScales, g + 64);
+                ShortVector s2 = ShortVector.fromArray(TS, s.groupScales, g + 128);
+                ShortVector s3 = ShortVector.fromArray(TS, s.groupScales, g + 192);
+                int e = 32 * (128 * h + 4 * lane); // the weights of v_i at e + 32 (32 (i / 4) + i % 4)
+                ShortVector w0 = va.and((short) 7).sub((short) 4).mul(s0);
+                ((FloatVector) w0.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e);
+                ((FloatVector) w0.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + half);
+                ShortVector w1 = va.lanewise(LSHR, SHIFT_3).and((short) 7).sub((short) 4).mul(s0);
+                ((FloatVector) w1.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 32);
+                ((FloatVector) w1.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 32 + half);
+                ShortVector w2 = va.lanewise(LSHR, SHIFT_6).and((short) 7).sub((short) 4).mul(s0);
+                ((FloatVector) w2.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 64);
+                ((FloatVector) w2.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 64 + half);
+                ShortVector w3 = va.lanewise(LSHR, SHIFT_9).and((short) 7).sub((short) 4).mul(s0);
+                ((FloatVector) w3.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 96);
+                ((FloatVector) w3.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 96 + half);
+                ShortVector w4 = va.lanewise(LSHR, SHIFT_12).and((short) 7).sub((short) 4).mul(s1);
+                ((FloatVector) w4.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1024);
+                ((FloatVector) w4.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1024 + half);
+                ShortVector w5 = vb.and((short) 7).sub((short) 4).mul(s1);
+                ((FloatVector) w5.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1056);
+                ((FloatVector) w5.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1056 + half);
+                ShortVector w6 = vb.lanewise(LSHR, SHIFT_3).and((short) 7).sub((short) 4).mul(s1);
+                ((FloatVector) w6.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1088);
+                ((FloatVector) w6.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1088 + half);
+                ShortVector w7 = vb.lanewise(LSHR, SHIFT_6).and((short) 7).sub((short) 4).mul(s1);
+                ((FloatVector) w7.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1120);
+                ((FloatVector) w7.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1120 + half);
+                ShortVector w8 = vb.lanewise(LSHR, SHIFT_9).and((short) 7).sub((short) 4).mul(s2);
+                ((FloatVector) w8.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 2048);
+                ((FloatVector) w8.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 2048 + half);
+                ShortVector w9 = vb.lanewise(LSHR, SHIFT_12).and((short) 7).sub((short) 4).mul(s2);
+                ((FloatVector) w9.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 2080);
+                ((FloatVector) w9.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 2080 + half);
+                ShortVector w10 = vc.and((short) 7).sub((short) 4).mul(s2);
+                ((FloatVector) w10.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 2112);
+                ((FloatVector) w10.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 2112 + half);
+                ShortVector w11 = vc.lanewise(LSHR, SHIFT_3).and((short) 7).sub((short) 4).mul(s2);
+                ((FloatVector) w11.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 2144);
+                ((FloatVector) w11.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 2144 + half);
+                ShortVector w12 = vc.lanewise(LSHR, SHIFT_6).and((short) 7).sub((short) 4).mul(s3);
+                ((FloatVector) w12.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 3072);
+                ((FloatVector) w12.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 3072 + half);
+                ShortVector w13 = vc.lanewise(LSHR, SHIFT_9).and((short) 7).sub((short) 4).mul(s3);
+                ((FloatVector) w13.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 3104);
+                ((FloatVector) w13.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 3104 + half);
+                ShortVector w14 = vc.lanewise(LSHR, SHIFT_12).and((short) 7).sub((short) 4).mul(s3);
+                ((FloatVector) w14.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 3136);
+                ((FloatVector) w14.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 3136 + half);
+                ShortVector w15 = va.lanewise(LSHR, SHIFT_15).or(vb.lanewise(LSHR, SHIFT_14).and((short) 2))
+                        .or(vc.lanewise(LSHR, SHIFT_13).and((short) 4)).sub((short) 4).mul(s3);
+                ((FloatVector) w15.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 3168);
+                ((FloatVector) w15.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 3168 + half);
+            }
+        }
+    }
+
+    /**
+     * Q2_K super-block {@code blk}'s rows {@code c ..} of the pass: {@code weights[32 e + row]} the quant
+     * of element {@code e} times its group's scale (at most 45), the rows' F16 {@code d} and
+     * {@code dmin}, and the minimums of groups {@code 2L}, {@code 2L+1} at {@code minimums[64 L + row]},
+     * {@code [64 L + 32 + row]}.
+     */
+    private static void unpackQ2_K(MemorySegment m, long blk, int c, Scratch s) {
+        int half = F.length();
+        for (int h = 0; h < TS.length(); h += half) {
+            halfToFloat(m, blk + 2L * (c + h), s.d, h);
+            halfToFloat(m, blk + TiledKQuants.Q2_K_DMIN + 2L * (c + h), s.dmin, h);
+        }
+        for (int i = 0; i < 8; i++) { // short i: groups 2i (low byte) and 2i+1, scale in the low nibble, minimum above
+            ShortVector sc = ShortVector.fromMemorySegment(TS, m, blk + TiledKQuants.Q2_K_SCALES + 64L * i + 2L * c, LE);
+            sc.and((short) 15).intoArray(s.groupScales, 64 * i);
+            sc.lanewise(LSHR, SHIFT_8).and((short) 15).intoArray(s.groupScales, 64 * i + 32);
+            ShortVector minA = sc.lanewise(LSHR, SHIFT_4).and((short) 15);
+            ShortVector minB = sc.lanewise(LSHR, SHIFT_12);
+            ((FloatVector) minA.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.minimums, 64 * i);
+            ((FloatVector) minA.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.minimums, 64 * i + half);
+            ((FloatVector) minB.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.minimums, 64 * i + 32);
+            ((FloatVector) minB.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.minimums, 64 * i + 32 + half);
+        }
+        long quants = blk + TiledKQuants.Q2_K_QUANTS + 2L * c;
+        for (int lane = 0; lane < 8; lane++) {
+            for (int hp = 0; hp < 4; hp++) { // half h = hp / 2, runs j = 2p (low byte) and 2p + 1 with p = hp % 2
+                ShortVector v = ShortVector.fromMemorySegment(TS, m, quants + 64L * (4 * lane + hp), LE);
+                int g = 32 * (8 * (hp >> 1) + 4 * (hp & 1) + (lane >> 2));
+                ShortVector s0 = ShortVector.fromArray(TS, s.groupScales, g);
+                ShortVector s1 = ShortVector.fromArray(TS, s.groupScales, g + 64);
+                int e = 32 * (128 * (hp >> 1) + 64 * (hp & 1) + 4 * lane); // element + t at e + 32 t, run j + 1 at e + 1024
+                ShortVector w0 = v.and((short) 3).mul(s0);
+                ((FloatVector) w0.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e);
+                ((FloatVector) w0.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + half);
+                ShortVector w1 = v.lanewise(LSHR, SHIFT_2).and((short) 3).mul(s0);
+                ((FloatVector) w1.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 32);
+                ((FloatVector) w1.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 32 + half);
+                ShortVector w2 = v.lanewise(LSHR, SHIFT_4).and((short) 3).mul(s0);
+                ((FloatVector) w2.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 64);
+                ((FloatVector) w2.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 64 + half);
+                ShortVector w3 = v.lanewise(LSHR, SHIFT_6).and((short) 3).mul(s0);
+                ((FloatVector) w3.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 96);
+                ((FloatVector) w3.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 96 + half);
+                ShortVector w4 = v.lanewise(LSHR, SHIFT_8).and((short) 3).mul(s1);
+                ((FloatVector) w4.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1024);
+                ((FloatVector) w4.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1024 + half);
+                ShortVector w5 = v.lanewise(LSHR, SHIFT_10).and((short) 3).mul(s1);
+                ((FloatVector) w5.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1056);
+                ((FloatVector) w5.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1056 + half);
+                ShortVector w6 = v.lanewise(LSHR, SHIFT_12).and((short) 3).mul(s1);
+                ((FloatVector) w6.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1088);
+                ((FloatVector) w6.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1088 + half);
+                ShortVector w7 = v.lanewise(LSHR, SHIFT_14).mul(s1);
+                ((FloatVector) w7.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1120);
+                ((FloatVector) w7.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1120 + half);
+            }
+        }
+    }
+
+    /**
+     * One token's Q2_K minimums of super-block {@code b} into its quant lanes at {@code s.lanes[at ..]}:
+     * lane L takes the minimums of groups 2L and 2L+1 times their activation sums, scaled by {@code -dmin}.
+     */
+    private static void minimumsQ2_K(PreparedVector x, int b, Scratch s, int at) {
+        int half = F.length();
+        float dx = x.scales[b];
+        FloatVector n0 = FloatVector.fromArray(F, s.dmin, 0).mul(-dx);
+        FloatVector n1 = FloatVector.fromArray(F, s.dmin, half).mul(-dx);
+        for (int lane = 0; lane < 8; lane++) {
+            FloatVector sumA = FloatVector.broadcast(F, x.groupSums[b * 16 + 2 * lane]);
+            FloatVector sumB = FloatVector.broadcast(F, x.groupSums[b * 16 + 2 * lane + 1]);
+            int to = at + 32 * lane;
+            FloatVector p0 = FloatVector.fromArray(F, s.minimums, 64 * lane)
+                    .fma(sumA, FloatVector.fromArray(F, s.minimums, 64 * lane + 32).mul(sumB));
+            FloatVector p1 = FloatVector.fromArray(F, s.minimums, 64 * lane + half)
+                    .fma(sumA, FloatVector.fromArray(F, s.minimums, 64 * lane + 32 + half).mul(sumB));
+            p0.fma(n0, FloatVector.fromArray(F, s.lanes, to)).intoArray(s.lanes, to);
+            p1.fma(n1, FloatVector.fromArray(F, s.lanes, to + half)).intoArray(s.lanes, to + half);
         }
     }
 

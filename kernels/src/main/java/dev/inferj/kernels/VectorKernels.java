@@ -626,12 +626,12 @@ final class VectorKernels extends ScalarKernels {
         }
         int blocks = w.cols() / Q8;
         long tileBytes = w.rowBytes() * TileLayout.TILE_ROWS;
-        if (w.type() == GgmlType.Q4_K && count >= MATMUL_MIN_TOKENS) {
+        if (TiledKQuantMatMul.supports(w.type()) && count >= MATMUL_MIN_TOKENS) {
             TiledKQuantMatMul.Scratch scratch = MATMUL_SCRATCH.get();
             for (int row = fromRow; row < toRow; row += TileLayout.TILE_ROWS) {
                 long tile = (row / TileLayout.TILE_ROWS) * tileBytes;
                 for (int t = 0; t < count; t += TiledKQuantMatMul.TOKENS) {
-                    TiledKQuantMatMul.q4_K(w.data(), tile, w.cols() / PreparedVector.Q8_K_BLOCK, x, t,
+                    TiledKQuantMatMul.matMul(w.type(), w.data(), tile, w.cols() / PreparedVector.Q8_K_BLOCK, x, t,
                             Math.min(count, t + TiledKQuantMatMul.TOKENS), out, outOffset + row, scratch);
                 }
             }
