@@ -718,15 +718,9 @@ final class VectorKernels extends ScalarKernels {
         int n = w.cols();
         int i = 0;
         if (w.type() == GgmlType.F16) {
-            for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-                IntVector h = (IntVector) ShortVector.fromMemorySegment(H, m, base + 2L * i, LE)
-                        .convertShape(VectorOperators.S2I, I, 0);
-                IntVector abs = h.and(0x7fff);
-                IntVector shifted = abs.lanewise(VectorOperators.LSHL, 13);
-                IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted.or(0x7f800000), abs.compare(VectorOperators.GE, 0x7c00));
-                bits.or(h.and(0x80000000)).reinterpretAsFloats().intoArray(dst, at + i);
-            }
+            // a plain loop: C2 vectorizes Float.float16ToFloat into the CPU's conversion (vcvtph2ps), which
+            // the Vector API does not offer; exact, as the bit-level conversion of dotF16. (For decode, where
+            // each row is used once, converting into an array and then multiplying measured slower than dotF16.)
             for (; i < n; i++) {
                 dst[at + i] = Float.float16ToFloat(m.get(F16_LAYOUT, base + 2L * i));
             }
