@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Gets the JIT to compile the hot kernels before a model needs them: until C2 has compiled a
  * Vector API kernel it runs many times slower, and the first forward pass of a large model would
- * pay for that. {@link #start} runs the tiled Q4_0, Q8_0, Q4_K, Q5_K and Q6_K products (one token and a batch) on
+ * pay for that. {@link #start} runs the tiled Q4_0, Q8_0 and K-quant (Q2_K to Q6_K) products (one token and a batch) on
  * small random matrices in a background thread, once per JVM, while the caller goes on loading.
  */
 public final class KernelWarmUp {
@@ -33,7 +33,8 @@ public final class KernelWarmUp {
         int cols = 256;
         SplittableRandom random = new SplittableRandom(1);
         try (Arena arena = Arena.ofConfined()) {
-            GgmlType[] types = {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
+            GgmlType[] types = {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K,
+                GgmlType.Q6_K};
             WeightMatrix[] matrices = new WeightMatrix[types.length];
             for (int t = 0; t < types.length; t++) {
                 MemorySegment rowMajor = arena.allocate(types[t].byteSize(cols) * rows, 64);
