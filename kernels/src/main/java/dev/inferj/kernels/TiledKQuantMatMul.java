@@ -7,6 +7,7 @@ import static dev.inferj.kernels.VectorKernels.LE;
 import static dev.inferj.kernels.VectorKernels.SHIFT_10;
 import static dev.inferj.kernels.VectorKernels.SHIFT_12;
 import static dev.inferj.kernels.VectorKernels.SHIFT_2;
+import static dev.inferj.kernels.VectorKernels.SHIFT_5;
 import static dev.inferj.kernels.VectorKernels.SHIFT_15;
 import static dev.inferj.kernels.VectorKernels.SHIFT_14;
 import static dev.inferj.kernels.VectorKernels.SHIFT_13;
@@ -27,16 +28,16 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Tiled Q4_K weights ({@link TiledKQuants}) times a batch of Q8_K activations, in floats: each tile
- * super-block is unpacked once per batch into its quants times their group scales (integers below
- * 2^10, exact in floats), and each token's ggml lane sums ({@link KQuantBlocks#dotQ4_K}) are then
- * plain fused multiply-adds with the activation quants as floats, four tokens for each weight load.
- * Every product and partial sum is an integer below 2^24, so the float sums are exact in any order:
- * each lane holds the very integer that ggml's (and {@link VectorKernels}'s matVec's) integer
+ * Tiled Q2_K, Q3_K, Q4_K and Q5_K weights ({@link TiledKQuants}) times a batch of Q8_K activations, in
+ * floats: each tile super-block is unpacked once per batch into its quants times their group scales
+ * (integers of at most 11 bits, exact in floats), and each token's ggml lane sums ({@link KQuantBlocks})
+ * are then plain fused multiply-adds with the activation quants as floats, four tokens for each weight
+ * load. Every product and partial sum is an integer below 2^24, so the float sums are exact in any
+ * order: each lane holds the very integer that ggml's (and {@link VectorKernels}'s matVec's) integer
  * arithmetic gives, and is scaled into the lane's running float as there, so each token gets the
- * bits matVec gives it. On this project's machine (one 512-bit FMA a cycle) the products run near
- * the FMA limit, 1.2-1.5x matVec's 16-bit products per token; the same scheme for Q6_K (quants less
- * 32, each lane corrected by its share of the offset) measured no faster than its matVec kernel.
+ * bits matVec gives it. On this project's machine (one 512-bit FMA a cycle) the products run near the
+ * FMA limit, 1.2-2.5x matVec's 16-bit products per token; the same scheme for Q6_K (quants less 32,
+ * each lane corrected by its share of the offset) measured no faster than its matVec kernel.
  */
 final class TiledKQuantMatMul {
     private static final int ROWS = TileLayout.TILE_ROWS;
@@ -61,11 +62,11 @@ final class TiledKQuantMatMul {
     }
 
     static boolean supports(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q3_K || type == GgmlType.Q2_K;
+        return type == GgmlType.Q2_K || type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q5_K;
     }
 
     /**
-     * Rows {@code [row, row + 32)} of a tiled Q4_K, Q3_K or Q2_K matrix times tokens {@code [from, to)} of
+     * Rows {@code [row, row + 32)} of a tiled Q2_K, Q3_K, Q4_K or Q5_K matrix times tokens {@code [from, to)} of
      * {@code x} (at most {@link #TOKENS}), four tokens a pass so that each weight load serves four; a
      * last pass short of tokens repeats the last one into lanes that are thrown away.
      */
@@ -77,7 +78,8 @@ final class TiledKQuantMatMul {
             Arrays.fill(s.lanes, 0, (to - from) * LANES, 0f);
             for (int b = 0; b < blocks; b++) {
                 switch (type) {
-                    case Q4_K -> unpackQ4_K(m, tile + blockBytes * b, c, s);
+                    case Q4_K -> unpackQ4_K(m, tile + blockBytes * b, c, false, s);
+                    case Q5_K -> unpackQ4_K(m, tile + blockBytes * b, c, true, s);
                     case Q3_K -> unpackQ3_K(m, tile + blockBytes * b, c, s);
                     default -> unpackQ2_K(m, tile + blockBytes * b, c, s);
                 }
@@ -85,8 +87,8 @@ final class TiledKQuantMatMul {
                     for (int j = t; j < t + 4 && type != GgmlType.Q3_K; j++) { // the minimums first, as ggml
                         PreparedVector token = x[Math.min(j, to - 1)];
                         int at = j < to ? (j - from) * LANES : TOKENS * LANES;
-                        if (q4) {
-                            minimumsQ4_K(token, b, s, at);
+                        if (type != GgmlType.Q2_K) {
+                            minimumsQ4_K(token, b, s, at, type == GgmlType.Q5_K);
                         } else {
                             minimumsQ2_K(token, b, s, at);
                         }
@@ -97,7 +99,7 @@ final class TiledKQuantMatMul {
                 }
             }
             for (int t = from; t < to; t++) {
-                VectorKernels.addLanes(s.lanes, (t - from) * LANES, q4 ? 4 : 0, out[t], outAt + c);
+                VectorKernels.addLanes(s.lanes, (t - from) * LANES, q4 ? 4 : type == GgmlType.Q5_K ? 1 : 0, out[t], outAt + c);
             }
         }
     }
@@ -107,7 +109,7 @@ final class TiledKQuantMatMul {
      * element {@code e} times its group's scale, the rows' F16 {@code d} and {@code dmin}, and the
      * minimums of groups {@code 2i}, {@code 2i+1} at {@code minimums[64 i + row]}, {@code [64 i + 32 + row]}.
      */
-    private static void unpackQ4_K(MemorySegment m, long blk, int c, Scratch s) {
+    private static void unpackQ4_K(MemorySegment m, long blk, int c, boolean fifthBits, Scratch s) {
         int half = F.length();
         for (int h = 0; h < TS.length(); h += half) {
             halfToFloat(m, blk + 2L * (c + h), s.d, h);
@@ -126,21 +128,42 @@ final class TiledKQuantMatMul {
             ((FloatVector) minB.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.minimums, 64 * i + 32 + half);
             ShortVector scaleA = sc.and((short) 63);
             ShortVector scaleB = sc.lanewise(LSHR, SHIFT_8).and((short) 63);
-            long quants = blk + TiledKQuants.Q4_K_QUANTS + 2L * c;
+            long quants = blk + (fifthBits ? TiledKQuants.Q5_K_QUANTS : TiledKQuants.Q4_K_QUANTS) + 2L * c;
             for (int lane = 0; lane < 8; lane++) {
                 // quant shorts 2 lane and 2 lane + 1 of chunk i: elements 4 lane .. 4 lane + 3 of groups 2i and 2i+1
                 long at = quants + 64L * (8 * lane + 2 * i);
                 ShortVector v = ShortVector.fromMemorySegment(TS, m, at, LE);
                 ShortVector u = ShortVector.fromMemorySegment(TS, m, at + 64, LE);
                 int e = 32 * (64 * i + 4 * lane); // weights of element 64 i + 4 lane
-                ShortVector a0 = v.and((short) 15).mul(scaleA);
-                ShortVector a1 = v.lanewise(LSHR, SHIFT_8).and((short) 15).mul(scaleA);
-                ShortVector a2 = u.and((short) 15).mul(scaleA);
-                ShortVector a3 = u.lanewise(LSHR, SHIFT_8).and((short) 15).mul(scaleA);
-                ShortVector b0 = v.lanewise(LSHR, SHIFT_4).and((short) 15).mul(scaleB);
-                ShortVector b1 = v.lanewise(LSHR, SHIFT_12).mul(scaleB);
-                ShortVector b2 = u.lanewise(LSHR, SHIFT_4).and((short) 15).mul(scaleB);
-                ShortVector b3 = u.lanewise(LSHR, SHIFT_12).mul(scaleB);
+                ShortVector a0 = v.and((short) 15);
+                ShortVector a1 = v.lanewise(LSHR, SHIFT_8).and((short) 15);
+                ShortVector a2 = u.and((short) 15);
+                ShortVector a3 = u.lanewise(LSHR, SHIFT_8).and((short) 15);
+                ShortVector b0 = v.lanewise(LSHR, SHIFT_4).and((short) 15);
+                ShortVector b1 = v.lanewise(LSHR, SHIFT_12);
+                ShortVector b2 = u.lanewise(LSHR, SHIFT_4).and((short) 15);
+                ShortVector b3 = u.lanewise(LSHR, SHIFT_12);
+                if (fifthBits) { // Q5_K: each quant's fifth bit above its nibble, read as VectorKernels.tileQ5_K reads them
+                    long high = blk + TiledKQuants.Q5_K_HIGH + 2L * c + 128L * lane;
+                    ShortVector hs = ShortVector.fromMemorySegment(TS, m, high, LE).lanewise(LSHR, 2 * i);
+                    ShortVector ht = ShortVector.fromMemorySegment(TS, m, high + 64, LE).lanewise(LSHR, 2 * i);
+                    a0 = a0.or(hs.lanewise(LSHL, SHIFT_4).and((short) 16));
+                    a1 = a1.or(hs.lanewise(LSHR, SHIFT_4).and((short) 16));
+                    a2 = a2.or(ht.lanewise(LSHL, SHIFT_4).and((short) 16));
+                    a3 = a3.or(ht.lanewise(LSHR, SHIFT_4).and((short) 16));
+                    b0 = b0.or(hs.lanewise(LSHL, SHIFT_3).and((short) 16));
+                    b1 = b1.or(hs.lanewise(LSHR, SHIFT_5).and((short) 16));
+                    b2 = b2.or(ht.lanewise(LSHL, SHIFT_3).and((short) 16));
+                    b3 = b3.or(ht.lanewise(LSHR, SHIFT_5).and((short) 16));
+                }
+                a0 = a0.mul(scaleA);
+                a1 = a1.mul(scaleA);
+                a2 = a2.mul(scaleA);
+                a3 = a3.mul(scaleA);
+                b0 = b0.mul(scaleB);
+                b1 = b1.mul(scaleB);
+                b2 = b2.mul(scaleB);
+                b3 = b3.mul(scaleB);
                 ((FloatVector) a0.convertShape(VectorOperators.S2F, F, 0)).intoArray(w, e);
                 ((FloatVector) a0.convertShape(VectorOperators.S2F, F, 1)).intoArray(w, e + half);
                 ((FloatVector) a1.convertShape(VectorOperators.S2F, F, 0)).intoArray(w, e + 32);
@@ -332,11 +355,13 @@ final class TiledKQuantMatMul {
     }
 
     /** One token's minimum lanes of super-block {@code b} at {@code s.lanes[at + 256 ..]}, as {@link VectorKernels}'s matVec computes them. */
-    private static void minimumsQ4_K(PreparedVector x, int b, Scratch s, int at) {
+    private static void minimumsQ4_K(PreparedVector x, int b, Scratch s, int at, boolean oneLane) {
         int half = F.length();
         float dx = x.scales[b];
         FloatVector n0 = FloatVector.fromArray(F, s.dmin, 0).mul(-dx);
         FloatVector n1 = FloatVector.fromArray(F, s.dmin, half).mul(-dx);
+        FloatVector all0 = FloatVector.zero(F);
+        FloatVector all1 = FloatVector.zero(F);
         for (int i = 0; i < 4; i++) {
             int g = b * 16 + 4 * i; // the activation's groups of 16
             FloatVector sumA = FloatVector.broadcast(F, x.groupSums[g] + x.groupSums[g + 1]);
@@ -346,8 +371,18 @@ final class TiledKQuantMatMul {
                     .fma(sumA, FloatVector.fromArray(F, s.minimums, 64 * i + 32).mul(sumB));
             FloatVector p1 = FloatVector.fromArray(F, s.minimums, 64 * i + half)
                     .fma(sumA, FloatVector.fromArray(F, s.minimums, 64 * i + 32 + half).mul(sumB));
-            p0.fma(n0, FloatVector.fromArray(F, s.lanes, lane)).intoArray(s.lanes, lane);
-            p1.fma(n1, FloatVector.fromArray(F, s.lanes, lane + half)).intoArray(s.lanes, lane + half);
+            if (oneLane) { // exact integers, summed in any order
+                all0 = all0.add(p0);
+                all1 = all1.add(p1);
+            } else {
+                p0.fma(n0, FloatVector.fromArray(F, s.lanes, lane)).intoArray(s.lanes, lane);
+                p1.fma(n1, FloatVector.fromArray(F, s.lanes, lane + half)).intoArray(s.lanes, lane + half);
+            }
+        }
+        if (oneLane) {
+            int lane = at + 256;
+            all0.fma(n0, FloatVector.fromArray(F, s.lanes, lane)).intoArray(s.lanes, lane);
+            all1.fma(n1, FloatVector.fromArray(F, s.lanes, lane + half)).intoArray(s.lanes, lane + half);
         }
     }
 
