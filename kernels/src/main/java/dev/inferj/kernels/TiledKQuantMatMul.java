@@ -7,6 +7,7 @@ import static dev.inferj.kernels.VectorKernels.LE;
 import static dev.inferj.kernels.VectorKernels.SHIFT_10;
 import static dev.inferj.kernels.VectorKernels.SHIFT_12;
 import static dev.inferj.kernels.VectorKernels.SHIFT_2;
+import static dev.inferj.kernels.VectorKernels.SHIFT_11;
 import static dev.inferj.kernels.VectorKernels.SHIFT_5;
 import static dev.inferj.kernels.VectorKernels.SHIFT_15;
 import static dev.inferj.kernels.VectorKernels.SHIFT_14;
@@ -128,7 +129,12 @@ final class TiledKQuantMatMul {
             ((FloatVector) minB.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.minimums, 64 * i + 32 + half);
             ShortVector scaleA = sc.and((short) 63);
             ShortVector scaleB = sc.lanewise(LSHR, SHIFT_8).and((short) 63);
-            long quants = blk + (fifthBits ? TiledKQuants.Q5_K_QUANTS : TiledKQuants.Q4_K_QUANTS) + 2L * c;
+            if (fifthBits) { // Q5_K's quants are unpacked below, two chunks at a time
+                scaleA.intoArray(s.groupScales, 64 * i);
+                scaleB.intoArray(s.groupScales, 64 * i + 32);
+                continue;
+            }
+            long quants = blk + TiledKQuants.Q4_K_QUANTS + 2L * c;
             for (int lane = 0; lane < 8; lane++) {
                 // quant shorts 2 lane and 2 lane + 1 of chunk i: elements 4 lane .. 4 lane + 3 of groups 2i and 2i+1
                 long at = quants + 64L * (8 * lane + 2 * i);
@@ -143,19 +149,6 @@ final class TiledKQuantMatMul {
                 ShortVector b1 = v.lanewise(LSHR, SHIFT_12);
                 ShortVector b2 = u.lanewise(LSHR, SHIFT_4).and((short) 15);
                 ShortVector b3 = u.lanewise(LSHR, SHIFT_12);
-                if (fifthBits) { // Q5_K: each quant's fifth bit above its nibble, read as VectorKernels.tileQ5_K reads them
-                    long high = blk + TiledKQuants.Q5_K_HIGH + 2L * c + 128L * lane;
-                    ShortVector hs = ShortVector.fromMemorySegment(TS, m, high, LE).lanewise(LSHR, 2 * i);
-                    ShortVector ht = ShortVector.fromMemorySegment(TS, m, high + 64, LE).lanewise(LSHR, 2 * i);
-                    a0 = a0.or(hs.lanewise(LSHL, SHIFT_4).and((short) 16));
-                    a1 = a1.or(hs.lanewise(LSHR, SHIFT_4).and((short) 16));
-                    a2 = a2.or(ht.lanewise(LSHL, SHIFT_4).and((short) 16));
-                    a3 = a3.or(ht.lanewise(LSHR, SHIFT_4).and((short) 16));
-                    b0 = b0.or(hs.lanewise(LSHL, SHIFT_3).and((short) 16));
-                    b1 = b1.or(hs.lanewise(LSHR, SHIFT_5).and((short) 16));
-                    b2 = b2.or(ht.lanewise(LSHL, SHIFT_3).and((short) 16));
-                    b3 = b3.or(ht.lanewise(LSHR, SHIFT_5).and((short) 16));
-                }
                 a0 = a0.mul(scaleA);
                 a1 = a1.mul(scaleA);
                 a2 = a2.mul(scaleA);
@@ -180,6 +173,81 @@ final class TiledKQuantMatMul {
                 ((FloatVector) b2.convertShape(VectorOperators.S2F, F, 1)).intoArray(w, e + 1088 + half);
                 ((FloatVector) b3.convertShape(VectorOperators.S2F, F, 0)).intoArray(w, e + 1120);
                 ((FloatVector) b3.convertShape(VectorOperators.S2F, F, 1)).intoArray(w, e + 1120 + half);
+            }
+        }
+        if (fifthBits) {
+            unpackQ5_KQuants(m, blk + TiledKQuants.Q5_K_QUANTS + 2L * c, s);
+        }
+    }
+
+    /**
+     * Q5_K's 5-bit quants (at {@code at}, see {@link TiledKQuants}) times their group scales (from
+     * {@code s.groupScales[32 g + row]}) into {@code weights[32 e + row]}.
+     */
+    private static void unpackQ5_KQuants(MemorySegment m, long at, Scratch s) {
+        int half = F.length();
+        for (int lane = 0; lane < 8; lane++) {
+            for (int k = 0; k < 2; k++) {
+                long run = at + 64L * (10 * lane + 5 * k);
+                ShortVector s0 = ShortVector.fromMemorySegment(TS, m, run, LE);
+                ShortVector s1 = ShortVector.fromMemorySegment(TS, m, run + 64, LE);
+                ShortVector s2 = ShortVector.fromMemorySegment(TS, m, run + 128, LE);
+                ShortVector s3 = ShortVector.fromMemorySegment(TS, m, run + 192, LE);
+                ShortVector s4 = ShortVector.fromMemorySegment(TS, m, run + 256, LE);
+                ShortVector g0 = ShortVector.fromArray(TS, s.groupScales, 128 * k); // chunk 2k's groups, then 2k+1's
+                ShortVector g1 = ShortVector.fromArray(TS, s.groupScales, 128 * k + 32);
+                ShortVector g2 = ShortVector.fromArray(TS, s.groupScales, 128 * k + 64);
+                ShortVector g3 = ShortVector.fromArray(TS, s.groupScales, 128 * k + 96);
+                int e = 32 * (128 * k + 4 * lane); // the weights of v_i at e + 32 (64 (i / 8) + 32 ((i / 4) % 2) + i % 4)
+                ShortVector w0 = s0.and((short) 31).mul(g0);
+                ((FloatVector) w0.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e);
+                ((FloatVector) w0.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + half);
+                ShortVector w1 = s0.lanewise(LSHR, SHIFT_5).and((short) 31).mul(g0);
+                ((FloatVector) w1.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 32);
+                ((FloatVector) w1.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 32 + half);
+                ShortVector w2 = s0.lanewise(LSHR, SHIFT_10).and((short) 31).mul(g0);
+                ((FloatVector) w2.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 64);
+                ((FloatVector) w2.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 64 + half);
+                ShortVector w3 = s1.and((short) 31).mul(g0);
+                ((FloatVector) w3.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 96);
+                ((FloatVector) w3.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 96 + half);
+                ShortVector w4 = s1.lanewise(LSHR, SHIFT_5).and((short) 31).mul(g1);
+                ((FloatVector) w4.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1024);
+                ((FloatVector) w4.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1024 + half);
+                ShortVector w5 = s1.lanewise(LSHR, SHIFT_10).and((short) 31).mul(g1);
+                ((FloatVector) w5.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1056);
+                ((FloatVector) w5.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1056 + half);
+                ShortVector w6 = s2.and((short) 31).mul(g1);
+                ((FloatVector) w6.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1088);
+                ((FloatVector) w6.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1088 + half);
+                ShortVector w7 = s2.lanewise(LSHR, SHIFT_5).and((short) 31).mul(g1);
+                ((FloatVector) w7.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 1120);
+                ((FloatVector) w7.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 1120 + half);
+                ShortVector w8 = s2.lanewise(LSHR, SHIFT_10).and((short) 31).mul(g2);
+                ((FloatVector) w8.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 2048);
+                ((FloatVector) w8.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 2048 + half);
+                ShortVector w9 = s3.and((short) 31).mul(g2);
+                ((FloatVector) w9.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 2080);
+                ((FloatVector) w9.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 2080 + half);
+                ShortVector w10 = s3.lanewise(LSHR, SHIFT_5).and((short) 31).mul(g2);
+                ((FloatVector) w10.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 2112);
+                ((FloatVector) w10.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 2112 + half);
+                ShortVector w11 = s3.lanewise(LSHR, SHIFT_10).and((short) 31).mul(g2);
+                ((FloatVector) w11.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 2144);
+                ((FloatVector) w11.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 2144 + half);
+                ShortVector w12 = s4.and((short) 31).mul(g3);
+                ((FloatVector) w12.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 3072);
+                ((FloatVector) w12.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 3072 + half);
+                ShortVector w13 = s4.lanewise(LSHR, SHIFT_5).and((short) 31).mul(g3);
+                ((FloatVector) w13.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 3104);
+                ((FloatVector) w13.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 3104 + half);
+                ShortVector w14 = s4.lanewise(LSHR, SHIFT_10).and((short) 31).mul(g3);
+                ((FloatVector) w14.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 3136);
+                ((FloatVector) w14.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 3136 + half);
+                ShortVector w15 = s0.lanewise(LSHR, SHIFT_15).or(s1.lanewise(LSHR, SHIFT_14).and((short) 2)).or(s2.lanewise(LSHR, SHIFT_13).and((short) 4))
+                        .or(s3.lanewise(LSHR, SHIFT_12).and((short) 8)).or(s4.lanewise(LSHR, SHIFT_11).and((short) 16)).mul(g3);
+                ((FloatVector) w15.convertShape(VectorOperators.S2F, F, 0)).intoArray(s.weights, e + 3168);
+                ((FloatVector) w15.convertShape(VectorOperators.S2F, F, 1)).intoArray(s.weights, e + 3168 + half);
             }
         }
     }

@@ -30,9 +30,11 @@ import java.util.Arrays;
  *     each quant as its unsigned 6-bit value {@code v_t = q + 32}: short {@code 3u} is
  *     {@code v0 | v1 << 6 | (v6 & 15) << 12}, short {@code 3u+1} is {@code v2 | v3 << 6 | (v7 & 15) << 12},
  *     short {@code 3u+2} is {@code v4 | v5 << 6 | (v6 >> 4) << 12 | (v7 >> 4) << 14}.
- * <li>Q5_K, 5632 bytes: as Q4_K, with ggml's 32 bytes of fifth bits as 16 shorts at 512 (short
- *     {@code h} holds bytes {@code 2h}, {@code 2h+1}: bit {@code g} of byte {@code l} is the fifth bit of
- *     element {@code 32 g + l}) and the quant shorts at 1536.
+ * <li>Q5_K, 5632 bytes: d, dmin and scales as Q4_K's; 80 shorts of quants at 512, each quant as its
+ *     5-bit value: shorts {@code 10L + 5k .. 10L + 5k + 4} hold the 16 quants {@code v_i} of ggml's lane
+ *     {@code L} in chunks {@code 2k} and {@code 2k+1} (64 elements each), {@code v_i} the element
+ *     {@code 64 (2k + i / 8) + 32 ((i / 4) % 2) + 4L + i % 4}: {@code v_{3n}, v_{3n+1}, v_{3n+2}} in bits
+ *     0-14 of short {@code n}, and bit {@code n} of {@code v15} in its bit 15.
  * <li>Q3_K, 3520 bytes: the rows' F16 {@code d} at 0; 6 shorts of scales at 64 (their 6-bit values,
  *     biased by 32 as in ggml): short {@code k < 4} holds the low nibbles of groups {@code 4k .. 4k+3},
  *     group {@code 4k+i} at bit {@code 4i}; short {@code 4 + m} holds the top two bits of groups
@@ -59,9 +61,8 @@ final class TiledKQuants {
     static final int Q4_K_DMIN = 2 * TILE_ROWS;
     static final int Q4_K_SCALES = 4 * TILE_ROWS;
     static final int Q4_K_QUANTS = Q4_K_SCALES + 6 * 2 * TILE_ROWS;
-    /** Offsets within a Q5_K tile super-block: d, dmin and scales as Q4_K's, then the fifth bits, then the quants. */
-    static final int Q5_K_HIGH = Q4_K_QUANTS;
-    static final int Q5_K_QUANTS = Q5_K_HIGH + 16 * 2 * TILE_ROWS;
+    /** Offset of the quants within a Q5_K tile super-block: d, dmin and scales as Q4_K's before them. */
+    static final int Q5_K_QUANTS = Q4_K_QUANTS;
     /** Offsets within a Q6_K tile super-block. */
     static final int Q6_K_SCALES = 2 * TILE_ROWS;
     static final int Q6_K_QUANTS = Q6_K_SCALES + 8 * 2 * TILE_ROWS;
@@ -135,7 +136,7 @@ final class TiledKQuants {
         }
     }
 
-    /** Q4_K, or with {@code fifthBits} Q5_K: its 32 bytes of fifth bits (at 16 in ggml's block) go to shorts at 512. */
+    /** Q4_K, or with {@code fifthBits} Q5_K (its quants as 5-bit fields). */
     private static void tileQ4_K(byte[] in, int src, byte[] out, int tb, int r, boolean fifthBits) {
         out[tb + 2 * r] = in[src];
         out[tb + 2 * r + 1] = in[src + 1];
@@ -150,16 +151,40 @@ final class TiledKQuants {
             putShort(out, lane(tb + Q4_K_SCALES, 4 + j, r), (min(in, s, 4 * j) & 15) | (min(in, s, 4 * j + 1) & 15) << 4
                     | (min(in, s, 4 * j + 2) & 15) << 8 | (min(in, s, 4 * j + 3) & 15) << 12);
         }
-        int quants = fifthBits ? Q5_K_QUANTS : Q4_K_QUANTS;
-        int from = fifthBits ? src + 48 : src + 16;
-        for (int p = 0; p < 64; p++) {
-            out[lane(tb + quants, q4Short(p), r)] = in[from + 2 * p];
-            out[lane(tb + quants, q4Short(p), r) + 1] = in[from + 2 * p + 1];
+        if (!fifthBits) {
+            for (int p = 0; p < 64; p++) {
+                out[lane(tb + Q4_K_QUANTS, q4Short(p), r)] = in[src + 16 + 2 * p];
+                out[lane(tb + Q4_K_QUANTS, q4Short(p), r) + 1] = in[src + 17 + 2 * p];
+            }
+            return;
         }
-        for (int h = 0; fifthBits && h < 16; h++) {
-            out[lane(tb + Q5_K_HIGH, h, r)] = in[src + 16 + 2 * h];
-            out[lane(tb + Q5_K_HIGH, h, r) + 1] = in[src + 17 + 2 * h];
+        for (int lane = 0; lane < 8; lane++) {
+            for (int k = 0; k < 2; k++) {
+                int v15 = q5Field(in, src, q5Element(lane, k, 15));
+                for (int n = 0; n < 5; n++) {
+                    int v = (v15 >>> n & 1) << 15;
+                    for (int f = 0; f < 3; f++) {
+                        v |= q5Field(in, src, q5Element(lane, k, 3 * n + f)) << (5 * f);
+                    }
+                    putShort(out, lane(tb + Q5_K_QUANTS, 10 * lane + 5 * k + n, r), v);
+                }
+            }
         }
+    }
+
+    /** The element of quant {@code i} (0-15) of ggml's lane {@code lane} in chunks {@code 2k}, {@code 2k+1} of the Q5_K layout. */
+    static int q5Element(int lane, int k, int i) {
+        return 64 * (2 * k + (i >>> 3)) + 32 * ((i >>> 2) & 1) + 4 * lane + (i & 3);
+    }
+
+    /**
+     * The 5-bit quant {@code e} of the ggml Q5_K super-block at {@code src}: element {@code 32 g + l} is the
+     * low or high nibble of qs byte {@code 48 + 32 (g / 2) + l} with bit {@code g} of qh byte {@code 16 + l} above it.
+     */
+    private static int q5Field(byte[] in, int src, int e) {
+        int g = e >>> 5;
+        int l = e & 31;
+        return (ubyte(in, src + 48 + 32 * (g >>> 1) + l) >>> (4 * (g & 1))) & 15 | ((ubyte(in, src + 16 + l) >>> g) & 1) << 4;
     }
 
     private static void tileQ6_K(byte[] in, int src, byte[] out, int tb, int r) {
@@ -306,15 +331,33 @@ final class TiledKQuants {
             out[dst + 8 + g] = (byte) (tiledMin(m, tb, r, g) | (tiledMin(m, tb, r, g + 4) >>> 4) << 6);
             out[dst + 12 + g] = (byte) ((tiledScale(m, tb, r, g + 4) & 15) | (tiledMin(m, tb, r, g + 4) & 15) << 4);
         }
-        int quants = fifthBits ? Q5_K_QUANTS : Q4_K_QUANTS;
-        int to = fifthBits ? dst + 48 : dst + 16;
-        for (int p = 0; p < 64; p++) {
-            out[to + 2 * p] = m.get(BYTE, tb + lane(quants, q4Short(p), r));
-            out[to + 1 + 2 * p] = m.get(BYTE, tb + lane(quants, q4Short(p), r) + 1);
+        if (!fifthBits) {
+            for (int p = 0; p < 64; p++) {
+                out[dst + 16 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, q4Short(p), r));
+                out[dst + 17 + 2 * p] = m.get(BYTE, tb + lane(Q4_K_QUANTS, q4Short(p), r) + 1);
+            }
+            return;
         }
-        for (int h = 0; fifthBits && h < 16; h++) {
-            out[dst + 16 + 2 * h] = m.get(BYTE, tb + lane(Q5_K_HIGH, h, r));
-            out[dst + 17 + 2 * h] = m.get(BYTE, tb + lane(Q5_K_HIGH, h, r) + 1);
+        Arrays.fill(out, dst + 16, dst + 176, (byte) 0);
+        for (int lane = 0; lane < 8; lane++) {
+            for (int k = 0; k < 2; k++) {
+                long at = tb + lane(Q5_K_QUANTS, 10 * lane + 5 * k, r);
+                for (int i = 0; i < 16; i++) {
+                    int v = 0;
+                    if (i < 15) {
+                        v = ushort(m, at + 2L * TILE_ROWS * (i / 3)) >>> (5 * (i % 3)) & 31;
+                    } else {
+                        for (int n = 0; n < 5; n++) {
+                            v |= (ushort(m, at + 2L * TILE_ROWS * n) >>> 15) << n;
+                        }
+                    }
+                    int e = q5Element(lane, k, i);
+                    int g = e >>> 5;
+                    int l = e & 31;
+                    out[dst + 48 + 32 * (g >>> 1) + l] |= (byte) ((v & 15) << (4 * (g & 1)));
+                    out[dst + 16 + l] |= (byte) ((v >>> 4) << g);
+                }
+            }
         }
     }
 

@@ -90,6 +90,7 @@ final class VectorKernels extends ScalarKernels {
     static final ShortVector SHIFT_8 = ShortVector.broadcast(TS, (short) 8);
     static final ShortVector SHIFT_9 = ShortVector.broadcast(TS, (short) 9);
     static final ShortVector SHIFT_10 = ShortVector.broadcast(TS, (short) 10);
+    static final ShortVector SHIFT_11 = ShortVector.broadcast(TS, (short) 11);
     static final ShortVector SHIFT_12 = ShortVector.broadcast(TS, (short) 12);
     static final ShortVector SHIFT_13 = ShortVector.broadcast(TS, (short) 13);
     static final ShortVector SHIFT_14 = ShortVector.broadcast(TS, (short) 14);
@@ -1358,43 +1359,50 @@ final class VectorKernels extends ScalarKernels {
                             .intoArray(lanes, 256 + h);
                 }
                 long quants = blk + TiledKQuants.Q5_K_QUANTS + 2L * c;
-                long high = blk + TiledKQuants.Q5_K_HIGH + 2L * c;
                 for (int lane = 0; lane < 8; lane++) {
                     // the lane's integer sum, in floats: every partial sum is an integer below 8 * 63 * 4 * 31 * 127 < 2^24, so exact
                     FloatVector sum0 = FloatVector.zero(F);
                     FloatVector sum1 = FloatVector.zero(F);
-                    // fifth-bit bytes 4 lane, 4 lane + 1 (hv) and 4 lane + 2, 4 lane + 3 (hw)
-                    ShortVector hv = ShortVector.fromMemorySegment(TS, m, high + 128L * lane, LE);
-                    ShortVector hw = ShortVector.fromMemorySegment(TS, m, high + 128L * lane + 64, LE);
-                    for (int i = 0; i < 4; i++) {
-                        // quant shorts 2 lane and 2 lane + 1 of chunk i: elements 4 lane .. 4 lane + 3 of groups 2i, 2i+1
-                        long at = quants + 64L * (8 * lane + 2 * i);
-                        ShortVector v = ShortVector.fromMemorySegment(TS, m, at, LE);
-                        ShortVector w = ShortVector.fromMemorySegment(TS, m, at + 64, LE);
-                        ShortVector hs = hv.lanewise(VectorOperators.LSHR, 2 * i); // bit 0: group 2i, bit 1: 2i+1, bits 8, 9 likewise
-                        ShortVector ht = hw.lanewise(VectorOperators.LSHR, 2 * i);
-                        int e = xa + 64 * i + 4 * lane;
-                        ShortVector a = v.and((short) 15).or(hs.lanewise(VectorOperators.LSHL, SHIFT_4).and((short) 16))
-                                .mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts())
-                                .add(v.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 15).or(hs.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 16))
-                                        .mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()))
-                                .add(w.and((short) 15).or(ht.lanewise(VectorOperators.LSHL, SHIFT_4).and((short) 16))
-                                        .mul(IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 15).or(ht.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 16))
-                                        .mul(IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts()));
-                        ShortVector bb = v.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15).or(hs.lanewise(VectorOperators.LSHL, SHIFT_3).and((short) 16))
-                                .mul(IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts())
-                                .add(v.lanewise(VectorOperators.LSHR, SHIFT_12).or(hs.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 16))
-                                        .mul(IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 15).or(ht.lanewise(VectorOperators.LSHL, SHIFT_3).and((short) 16))
-                                        .mul(IntVector.broadcast(TI, pairs[e + 34]).reinterpretAsShorts()))
-                                .add(w.lanewise(VectorOperators.LSHR, SHIFT_12).or(ht.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 16))
-                                        .mul(IntVector.broadcast(TI, pairs[e + 35]).reinterpretAsShorts()));
-                        sum0 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i), sum0);
-                        sum0 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, 64 * i + 32), sum0);
-                        sum1 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, 64 * i + half), sum1);
-                        sum1 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 1))
-                                .fma(FloatVector.fromArray(F, groupScales, 64 * i + 32 + half), sum1);
+                    for (int k = 0; k < 2; k++) {
+                        // five shorts of 5-bit quants: chunk 2k's elements 4 lane .. + 3 of its two groups, then chunk 2k+1's
+                        long at = quants + 64L * (10 * lane + 5 * k);
+                        ShortVector s0 = ShortVector.fromMemorySegment(TS, m, at, LE);
+                        ShortVector s1 = ShortVector.fromMemorySegment(TS, m, at + 64, LE);
+                        ShortVector s2 = ShortVector.fromMemorySegment(TS, m, at + 128, LE);
+                        ShortVector s3 = ShortVector.fromMemorySegment(TS, m, at + 192, LE);
+                        ShortVector s4 = ShortVector.fromMemorySegment(TS, m, at + 256, LE);
+                        ShortVector v15 = s0.lanewise(VectorOperators.LSHR, SHIFT_15)
+                                .or(s1.lanewise(VectorOperators.LSHR, SHIFT_14).and((short) 2))
+                                .or(s2.lanewise(VectorOperators.LSHR, SHIFT_13).and((short) 4))
+                                .or(s3.lanewise(VectorOperators.LSHR, SHIFT_12).and((short) 8))
+                                .or(s4.lanewise(VectorOperators.LSHR, SHIFT_11).and((short) 16));
+                        int e = xa + 128 * k + 4 * lane;
+                        ShortVector a = s0.and((short) 31).mul(IntVector.broadcast(TI, pairs[e]).reinterpretAsShorts())
+                                .add(s0.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 1]).reinterpretAsShorts()))
+                                .add(s0.lanewise(VectorOperators.LSHR, SHIFT_10).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 2]).reinterpretAsShorts()))
+                                .add(s1.and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 3]).reinterpretAsShorts()));
+                        ShortVector bb = s1.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 32]).reinterpretAsShorts())
+                                .add(s1.lanewise(VectorOperators.LSHR, SHIFT_10).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 33]).reinterpretAsShorts()))
+                                .add(s2.and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 34]).reinterpretAsShorts()))
+                                .add(s2.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 35]).reinterpretAsShorts()));
+                        ShortVector a2 = s2.lanewise(VectorOperators.LSHR, SHIFT_10).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 64]).reinterpretAsShorts())
+                                .add(s3.and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 65]).reinterpretAsShorts()))
+                                .add(s3.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 66]).reinterpretAsShorts()))
+                                .add(s3.lanewise(VectorOperators.LSHR, SHIFT_10).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 67]).reinterpretAsShorts()));
+                        ShortVector bb2 = s4.and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 96]).reinterpretAsShorts())
+                                .add(s4.lanewise(VectorOperators.LSHR, SHIFT_5).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 97]).reinterpretAsShorts()))
+                                .add(s4.lanewise(VectorOperators.LSHR, SHIFT_10).and((short) 31).mul(IntVector.broadcast(TI, pairs[e + 98]).reinterpretAsShorts()))
+                                .add(v15.mul(IntVector.broadcast(TI, pairs[e + 99]).reinterpretAsShorts()));
+                        int g = 128 * k; // the group scales of chunk 2k at g, g + 32, of chunk 2k+1 at g + 64, g + 96
+                        sum0 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, g), sum0);
+                        sum0 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, g + 32), sum0);
+                        sum0 = ((FloatVector) a2.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, g + 64), sum0);
+                        sum0 = ((FloatVector) bb2.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, groupScales, g + 96), sum0);
+                        sum1 = ((FloatVector) a.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, g + half), sum1);
+                        sum1 = ((FloatVector) bb.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, g + 32 + half), sum1);
+                        sum1 = ((FloatVector) a2.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, groupScales, g + 64 + half), sum1);
+                        sum1 = ((FloatVector) bb2.convertShape(VectorOperators.S2F, F, 1))
+                                .fma(FloatVector.fromArray(F, groupScales, g + 96 + half), sum1);
                     }
                     int at = 32 * lane;
                     sum0.fma(FloatVector.fromArray(F, factors, 0), FloatVector.fromArray(F, lanes, at)).intoArray(lanes, at);
