@@ -262,19 +262,7 @@ final class TiledKQuantMatMul {
         for (int h = 0; h < TS.length(); h += half) {
             halfToFloat(m, blk + 2L * (c + h), s.d, h);
         }
-        long at = blk + TiledKQuants.Q3_K_SCALES + 2L * c;
-        for (int k = 0; k < 4; k++) { // the signed scales of groups 4k .. 4k+3 into groupScales[32 g + row]
-            ShortVector low = ShortVector.fromMemorySegment(TS, m, at + 64L * k, LE);
-            // the top two bits: byte k % 2 of short 4 + k / 2, read one byte on for odd k (as TiledLowBitKernels)
-            ShortVector high = ShortVector.fromMemorySegment(TS, m, at + 64L * (4 + (k >> 1)) + (k & 1), LE).lanewise(LSHL, SHIFT_4);
-            low.and((short) 15).or(high.and((short) 0x30)).sub((short) 32).intoArray(s.groupScales, 128 * k);
-            low.lanewise(LSHR, SHIFT_4).and((short) 15).or(high.lanewise(LSHR, SHIFT_2).and((short) 0x30)).sub((short) 32)
-                    .intoArray(s.groupScales, 128 * k + 32);
-            low.lanewise(LSHR, SHIFT_8).and((short) 15).or(high.lanewise(LSHR, SHIFT_4).and((short) 0x30)).sub((short) 32)
-                    .intoArray(s.groupScales, 128 * k + 64);
-            low.lanewise(LSHR, SHIFT_12).or(high.lanewise(LSHR, SHIFT_6).and((short) 0x30)).sub((short) 32)
-                    .intoArray(s.groupScales, 128 * k + 96);
-        }
+        TiledLowBitKernels.q3Scales(m, blk + TiledKQuants.Q3_K_SCALES + 2L * c, s.groupScales);
         long quants = blk + TiledKQuants.Q3_K_QUANTS + 2L * c;
         for (int lane = 0; lane < 8; lane++) {
             for (int h = 0; h < 2; h++) {

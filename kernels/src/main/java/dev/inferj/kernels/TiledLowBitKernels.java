@@ -47,13 +47,14 @@ final class TiledLowBitKernels {
      * offset comes off each 16-bit sum as 4 times the sum of its four activation quants.
      */
     static void tileQ3_K(MemorySegment m, long tile, int[] pairs, byte[] xq, float[] xd, int blocks, float[] lanes,
-            int[] scales, float[] factors, float[] out, int outAt) {
+            short[] shortScales, int[] scales, float[] factors, float[] out, int outAt) {
         for (int c = 0; c < ROWS; c += TS.length()) {
             Arrays.fill(lanes, 0, 8 * ROWS, 0f);
             for (int b = 0; b < blocks; b++) {
                 long blk = tile + 110L * ROWS * b;
                 storeFactors(m, blk + 2L * c, xd[b], factors, 0);
-                q3Scales(m, blk + TiledKQuants.Q3_K_SCALES + 2L * c, scales);
+                q3Scales(m, blk + TiledKQuants.Q3_K_SCALES + 2L * c, shortScales);
+                widenScales(shortScales, scales);
                 for (int lane = 0; lane < 8; lane++) {
                     q3Lane(m, blk + TiledKQuants.Q3_K_QUANTS + 2L * c, lane, pairs, xq, b * QK, scales, factors, lanes);
                 }
@@ -62,30 +63,33 @@ final class TiledLowBitKernels {
         }
     }
 
-    /** The signed scales of the 16 groups of a pass's rows into {@code scales[32 g + row]}. */
-    private static void q3Scales(MemorySegment m, long at, int[] scales) {
-        int half = F.length();
+    /**
+     * The signed scales of the 16 groups of a Q3_K pass's rows (scale shorts at {@code at}) into
+     * {@code out[32 g + row]}; also unpacked this way for prompts ({@link TiledKQuantMatMul}).
+     */
+    static void q3Scales(MemorySegment m, long at, short[] out) {
         for (int k = 0; k < 4; k++) {
             ShortVector low = ShortVector.fromMemorySegment(TS, m, at + 64L * k, LE);
             // the top two bits of groups 4k .. 4k+3: byte k % 2 of short 4 + k / 2, read one byte on for
             // odd k so that it lands in the low byte of each lane, then moved up to bits 4-5 of the scale
             ShortVector high = ShortVector.fromMemorySegment(TS, m, at + 64L * (4 + (k >> 1)) + (k & 1), LE)
                     .lanewise(LSHL, SHIFT_4);
-            ShortVector s0 = low.and((short) 15).or(high.and((short) 0x30)).sub((short) 32);
-            ShortVector s1 = low.lanewise(LSHR, SHIFT_4).and((short) 15).or(high.lanewise(LSHR, SHIFT_2).and((short) 0x30))
-                    .sub((short) 32);
-            ShortVector s2 = low.lanewise(LSHR, SHIFT_8).and((short) 15).or(high.lanewise(LSHR, SHIFT_4).and((short) 0x30))
-                    .sub((short) 32);
-            ShortVector s3 = low.lanewise(LSHR, SHIFT_12).or(high.lanewise(LSHR, SHIFT_6).and((short) 0x30)).sub((short) 32);
             int g = 128 * k;
-            ((IntVector) s0.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, g);
-            ((IntVector) s0.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, g + half);
-            ((IntVector) s1.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, g + 32);
-            ((IntVector) s1.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, g + 32 + half);
-            ((IntVector) s2.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, g + 64);
-            ((IntVector) s2.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, g + 64 + half);
-            ((IntVector) s3.convertShape(VectorOperators.S2I, I, 0)).intoArray(scales, g + 96);
-            ((IntVector) s3.convertShape(VectorOperators.S2I, I, 1)).intoArray(scales, g + 96 + half);
+            low.and((short) 15).or(high.and((short) 0x30)).sub((short) 32).intoArray(out, g);
+            low.lanewise(LSHR, SHIFT_4).and((short) 15).or(high.lanewise(LSHR, SHIFT_2).and((short) 0x30)).sub((short) 32)
+                    .intoArray(out, g + 32);
+            low.lanewise(LSHR, SHIFT_8).and((short) 15).or(high.lanewise(LSHR, SHIFT_4).and((short) 0x30)).sub((short) 32)
+                    .intoArray(out, g + 64);
+            low.lanewise(LSHR, SHIFT_12).or(high.lanewise(LSHR, SHIFT_6).and((short) 0x30)).sub((short) 32).intoArray(out, g + 96);
+        }
+    }
+
+    /** {@code in[32 g + row]} widened into {@code out[32 g + row]} for the 16 groups of a pass. */
+    private static void widenScales(short[] in, int[] out) {
+        for (int g = 0; g < 16 * ROWS; g += ROWS) {
+            ShortVector v = ShortVector.fromArray(TS, in, g);
+            ((IntVector) v.convertShape(VectorOperators.S2I, I, 0)).intoArray(out, g);
+            ((IntVector) v.convertShape(VectorOperators.S2I, I, 1)).intoArray(out, g + F.length());
         }
     }
 

@@ -1138,12 +1138,13 @@ final class VectorKernels extends ScalarKernels {
     /**
      * Per-thread room for the tiled K-quant kernels: a float accumulator for each of ggml's lanes
      * (8 quant lanes, then Q4_K's 4 minimum lanes) and each row of a pass, and the current
-     * super-block's group scales, 32 rows a group: as ints for Q6_K, as floats for Q4_K; Q4_K
+     * super-block's group scales, 32 rows a group: as ints for Q2_K, Q3_K and Q6_K (Q3_K's decoded as
+     * shorts first), as floats for Q4_K and Q5_K; Q4_K
      * takes two tiles at once (twice the lanes and scales) and keeps their {@code d * dx} in {@code factors}.
      */
-    private record KQuantScratch(float[] lanes, int[] scales, float[] floatScales, float[] factors) {
+    private record KQuantScratch(float[] lanes, int[] scales, short[] shortScales, float[] floatScales, float[] factors) {
         KQuantScratch() {
-            this(new float[2 * 12 * TileLayout.TILE_ROWS], new int[16 * TileLayout.TILE_ROWS],
+            this(new float[2 * 12 * TileLayout.TILE_ROWS], new int[16 * TileLayout.TILE_ROWS], new short[16 * TileLayout.TILE_ROWS],
                     new float[2 * 8 * TileLayout.TILE_ROWS], new float[2 * 2 * TileLayout.TILE_ROWS]);
         }
     }
@@ -1168,8 +1169,8 @@ final class VectorKernels extends ScalarKernels {
             tileQ4_K(w.data(), tile, (rowB / TileLayout.TILE_ROWS) * tileBytes, x.quantPairs, x.groupSums, x.scales, blocks,
                     scratch.lanes, scratch.floatScales, scratch.factors, out, outOffset + row, outOffset + rowB);
         } else if (w.type() == GgmlType.Q3_K) {
-            TiledLowBitKernels.tileQ3_K(w.data(), tile, x.quantPairs, x.quants, x.scales, blocks, scratch.lanes, scratch.scales,
-                    scratch.factors, out, outOffset + row);
+            TiledLowBitKernels.tileQ3_K(w.data(), tile, x.quantPairs, x.quants, x.scales, blocks, scratch.lanes, scratch.shortScales,
+                    scratch.scales, scratch.factors, out, outOffset + row);
         } else if (w.type() == GgmlType.Q2_K) {
             TiledLowBitKernels.tileQ2_K(w.data(), tile, x.quantPairs, x.groupSums, x.scales, blocks, scratch.lanes,
                     scratch.scales, scratch.factors, out, outOffset + row);
