@@ -1649,35 +1649,21 @@ final class VectorKernels extends ScalarKernels {
      * its choosing, and its interpreted and compiled results differ in the last bit.
      */
     private static float sumLanes(FloatVector v) {
-        if (v.length() == F.length()) {
-            return sumLanes(v, F_ROTATE_8, F_ROTATE_4, F_ROTATE_2);
-        }
-        if (v.length() == Q4_F.length()) {
-            return sumLanes(v, Q4_F_ROTATE_8, Q4_F_ROTATE_4, Q4_F_ROTATE_2);
-        }
-        for (int half = v.length() / 2; half > 0; half /= 2) {
-            v = v.add(v.slice(half));
-        }
-        return v.lane(0);
-    }
-
-    /**
-     * Lanes i and i + half paired as {@code v.add(v.slice(half))} would pair them, by constant
-     * rotations: C2 compiles slice into a much longer sequence (sixteen reductions took as long
-     * as 4096 fused multiply-adds). Rotations by 8 and 4 are skipped where there are fewer lanes.
-     */
-    private static float sumLanes(FloatVector v, VectorShuffle<Float> by8, VectorShuffle<Float> by4,
-            VectorShuffle<Float> by2) {
+        // one flat body, no calls: a helper called from here was not inlined into the kernels, and the
+        // vector handed to it was boxed (F16 decode spent a tenth of its time there)
+        boolean full = v.length() == F.length(); // else Q4_F's
         for (int half = v.length() / 2; half > 8; half /= 2) {
             v = v.add(v.slice(half)); // wider than 512 bits
         }
+        // lanes i and i + half paired as v.add(v.slice(half)) would pair them, by constant rotations: C2
+        // compiles slice into a much longer sequence (sixteen reductions took as long as 4096 multiply-adds)
         if (v.length() >= 16) {
-            v = v.add(v.rearrange(by8));
+            v = v.add(v.rearrange(full ? F_ROTATE_8 : Q4_F_ROTATE_8));
         }
         if (v.length() >= 8) {
-            v = v.add(v.rearrange(by4));
+            v = v.add(v.rearrange(full ? F_ROTATE_4 : Q4_F_ROTATE_4));
         }
-        v = v.add(v.rearrange(by2));
+        v = v.add(v.rearrange(full ? F_ROTATE_2 : Q4_F_ROTATE_2));
         return v.lane(0) + v.lane(1);
     }
 
