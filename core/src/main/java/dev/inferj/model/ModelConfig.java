@@ -17,6 +17,7 @@ import dev.inferj.gguf.GgufFile;
  * @param expertCount   experts of a mixture-of-experts feed-forward (Mixtral); 0 for a dense one
  * @param expertsUsed   experts each token is routed to
  * @param expertFeedForwardLength hidden width of one expert
+ * @param ropeScaling   how the rope is stretched beyond the trained context
  */
 public record ModelConfig(
         Architecture architecture,
@@ -39,7 +40,8 @@ public record ModelConfig(
         float attentionScale,
         int expertCount,
         int expertsUsed,
-        int expertFeedForwardLength) {
+        int expertFeedForwardLength,
+        RopeScaling ropeScaling) {
 
     /** Upper bounds far above any real model, so that absurd values fail before they size memory. */
     static final int MAX_WIDTH = 1 << 20;
@@ -127,7 +129,7 @@ public record ModelConfig(
         int expertFf = experts == 0 ? 0 : f.getInt(arch + ".expert_feed_forward_length", 1, MAX_WIDTH, ff);
         return new ModelConfig(architecture, embd, layers, ff, heads, kvHeads, headDim, ropeDims, base, eps,
                 Math.min(ctx, MAX_CONTEXT), vocabularySize, window, pattern, baseLocal, attentionCap, finalCap, scale,
-                experts, used, expertFf);
+                experts, used, expertFf, RopeScaling.fromGguf(f, arch, ctx));
     }
 
     private static float softcap(GgufFile f, String key, float fallback) {

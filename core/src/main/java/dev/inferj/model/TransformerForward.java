@@ -66,9 +66,11 @@ public final class TransformerForward {
         this.k = kernels;
         this.pool = pool;
         this.cache = new KvCache(config, contextLength);
-        this.rope = new Rope(config.ropeDimensions(), config.ropeFreqBase(), config.architecture().ropeNeox());
-        this.localRope = config.ropeFreqBaseLocal() == config.ropeFreqBase() ? rope
-                : new Rope(config.ropeDimensions(), config.ropeFreqBaseLocal(), config.architecture().ropeNeox());
+        RopeScaling scaling = config.ropeScaling();
+        float[] factors = weights.ropeFactors().forContext(contextLength, scaling.originalContext());
+        this.rope = new Rope(config.ropeDimensions(), config.ropeFreqBase(), config.architecture().ropeNeox(), scaling.rope(factors));
+        this.localRope = config.slidingWindow() == 0 ? rope
+                : new Rope(config.ropeDimensions(), config.ropeFreqBaseLocal(), config.architecture().ropeNeox(), scaling.localRope());
         int embd = c.embeddingLength();
         int widest = Math.max(Math.max(embd, c.queryDim()), Math.max(c.feedForwardLength(), c.expertFeedForwardLength()));
         x = new float[MAX_BATCH][embd];

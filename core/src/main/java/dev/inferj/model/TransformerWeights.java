@@ -20,7 +20,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * The tensors of a decoder-only transformer (Llama, Qwen, Gemma, Mixtral, ...): matrices as views over the mapped file, or
  * tiled copies of them (see {@link #fromGguf}); the norm vectors (a few KB each) copied to float arrays.
  */
-public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output) {
+public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output,
+        RopeFactors ropeFactors) {
+
+    /**
+     * Per-pair divisors of the rope frequencies, each {@code null} where the file has none: Llama 3.1's
+     * {@code rope_freqs} for every context, else Phi-3's (LongRoPE) long factors for contexts above the
+     * original one and short factors up to it.
+     */
+    public record RopeFactors(float[] frequencies, float[] longContext, float[] shortContext) {
+        /** The factors a session of {@code contextLength} positions uses, as llama.cpp chooses them; {@code null} for none. */
+        public float[] forContext(int contextLength, int originalContext) {
+            if (frequencies != null) {
+                return frequencies;
+            }
+            return contextLength > originalContext ? longContext : shortContext;
+        }
+    }
 
     /**
      * One transformer block. The biases (Qwen 2), the per-head query and key norms (Qwen 3,
@@ -70,9 +86,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         int embd = c.embeddingLength();
         WeightMatrix embedding = t.matrix("token_embd.weight", embd, c.vocabularySize());
         Layer[] layers = new Layer[c.blockCount()];
-        if (f.tensor("rope_factors_long.weight") != null || f.tensor("rope_factors_short.weight") != null) {
-            throw new UnsupportedModelException(f.source() + ": rope scaling factors (long-context Phi-3) are not supported yet");
-        }
+        RopeFactors ropeFactors = ropeFactors(f, t, c);
         for (int i = 0; i < layers.length; i++) {
             String p = "blk." + i + ".";
             // Some converters fuse Q, K and V (Phi-3): the rows of one matrix, in that order.
@@ -100,7 +114,35 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         WeightMatrix output = f.tensor("output.weight") != null
                 ? t.matrix("output.weight", embd, c.vocabularySize())
                 : embedding;
-        return new TransformerWeights(embedding, layers, outputNorm, output);
+        return new TransformerWeights(embedding, layers, outputNorm, output, ropeFactors);
+    }
+
+    /** The rope factor tensors, where the architecture reads them in llama.cpp; elsewhere they are refused. */
+    private static RopeFactors ropeFactors(GgufFile f, TensorReader t, ModelConfig c) {
+        int pairs = c.ropeDimensions() / 2;
+        boolean llama = c.architecture() == Architecture.LLAMA;
+        boolean longRope = llama || c.architecture() == Architecture.PHI3;
+        return new RopeFactors(ropeFactor(f, t, "rope_freqs.weight", pairs, llama, c),
+                ropeFactor(f, t, "rope_factors_long.weight", pairs, longRope, c),
+                ropeFactor(f, t, "rope_factors_short.weight", pairs, longRope, c));
+    }
+
+    private static float[] ropeFactor(GgufFile f, TensorReader t, String name, int pairs, boolean read, ModelConfig c) {
+        if (f.tensor(name) == null) {
+            return null;
+        }
+        if (!read) {
+            throw new UnsupportedModelException(f.source() + ": tensor " + name + " is not used by architecture "
+                    + c.architecture().ggufName() + " (llama.cpp refuses such a file too)");
+        }
+        float[] factors = t.vector(name, pairs);
+        for (int i = 0; i < pairs; i++) {
+            if (!(factors[i] > 0f)) {
+                throw new GgufFormatException(f.source() + ": tensor " + name + " holds " + factors[i] + " at index " + i
+                        + "; rope frequency factors divide the angles and must be above 0");
+            }
+        }
+        return factors;
     }
 
     private static Dense dense(GgufFile f, TensorReader t, String p, ModelConfig c) {

@@ -1,36 +1,90 @@
 package dev.inferj.kernels;
 
 /**
- * Rotary position embedding. The angle of pair {@code i} at position {@code p} is
- * {@code p * base^(-2i/nDims)}, computed as ggml does: a float running product.
+ * Rotary position embedding, computed as ggml does. The base angle of pair {@code i} at position
+ * {@code p} is {@code p * base^(-2i/nDims)} (a float running product), divided by the pair's
+ * frequency factor where the model has them (Llama 3.1's {@code rope_freqs}, Phi-3's long or short
+ * factors). {@link Scaling} then interpolates it (linear scaling) or blends interpolation and
+ * extrapolation per pair (YaRN), and scales cosine and sine by the attention factor.
  * "Normal" ordering rotates adjacent pairs {@code (x[2i], x[2i+1])} (Llama); NeoX ordering
  * rotates {@code (x[i], x[i + nDims/2])} (GPT-NeoX, Qwen, Gemma).
  */
 public final class Rope {
+    /**
+     * How a model stretches its rope beyond the context it was trained at.
+     *
+     * @param freqScale         angles are multiplied by this (1 / the scaling factor; 1 for none)
+     * @param extFactor         YaRN's mix of extrapolated angles into the interpolated ones (0: plain interpolation)
+     * @param attentionFactor   cosine and sine are multiplied by this
+     * @param betaFast          YaRN's ramp: pairs turning at least this many times over {@code originalContext} keep
+     *                          their angle ...
+     * @param betaSlow          ... and pairs turning at most this many times are interpolated
+     * @param originalContext   the context the model was trained at (YaRN's ramp)
+     * @param frequencyFactors  each pair's angle is divided by its factor ({@code nDims / 2} values), or null
+     */
+    public record Scaling(float freqScale, float extFactor, float attentionFactor, float betaFast, float betaSlow,
+            int originalContext, float[] frequencyFactors) {
+        /** No scaling: the plain rope. */
+        public static final Scaling NONE = new Scaling(1f, 0f, 1f, 32f, 1f, 0, null);
+    }
+
     private final int nDims;
     private final boolean neox;
     private final float thetaScale;
+    private final Scaling scaling;
+    /** The correction dimensions of YaRN's ramp (ggml_rope_yarn_corr_dims). */
+    private final float rampLow;
+    private final float rampHigh;
+    /** What cosine and sine are multiplied by: the attention factor, with YaRN's magnitude correction. */
+    private final float magnitude;
     private final float[] cos;
     private final float[] sin;
 
     /** @param nDims how many leading dimensions of each head rotate (even) */
     public Rope(int nDims, float freqBase, boolean neox) {
+        this(nDims, freqBase, neox, Scaling.NONE);
+    }
+
+    /** @param nDims how many leading dimensions of each head rotate (even) */
+    public Rope(int nDims, float freqBase, boolean neox, Scaling scaling) {
         if (nDims <= 0 || nDims % 2 != 0) {
             throw new IllegalArgumentException("rope dimension count " + nDims + " must be even and positive");
+        }
+        if (scaling.frequencyFactors() != null && scaling.frequencyFactors().length != nDims / 2) {
+            throw new IllegalArgumentException(scaling.frequencyFactors().length + " rope frequency factors for "
+                    + nDims / 2 + " pairs");
         }
         this.nDims = nDims;
         this.neox = neox;
         this.thetaScale = (float) Math.pow(freqBase, -2.0f / nDims);
+        this.scaling = scaling;
+        this.rampLow = Math.max(0f, (float) Math.floor(correctionDim(nDims, scaling.originalContext(), scaling.betaFast(), freqBase)));
+        this.rampHigh = Math.min(nDims - 1, (float) Math.ceil(correctionDim(nDims, scaling.originalContext(), scaling.betaSlow(), freqBase)));
+        this.magnitude = scaling.extFactor() == 0f ? scaling.attentionFactor()
+                : scaling.attentionFactor() * (1.0f + 0.1f * (float) Math.log(1.0f / scaling.freqScale()));
         this.cos = new float[nDims / 2];
         this.sin = new float[nDims / 2];
     }
 
+    /** The dimension whose pair turns {@code rotations} times over {@code originalContext} positions. */
+    private static float correctionDim(int nDims, int originalContext, float rotations, float base) {
+        return nDims * (float) Math.log(originalContext / (rotations * 2 * (float) Math.PI)) / (2 * (float) Math.log(base));
+    }
+
     /** Fills the angle tables for position {@code pos}; call before {@link #rotate}. */
     public void setPosition(int pos) {
+        float[] factors = scaling.frequencyFactors();
         float theta = pos;
         for (int i = 0; i < nDims / 2; i++) {
-            cos[i] = (float) Math.cos(theta);
-            sin[i] = (float) Math.sin(theta);
+            float extrapolated = factors == null ? theta : theta / factors[i];
+            float angle = scaling.freqScale() * extrapolated;
+            if (scaling.extFactor() != 0f) {
+                float y = (i - rampLow) / Math.max(0.001f, rampHigh - rampLow);
+                float mix = (1 - Math.min(1, Math.max(0, y))) * scaling.extFactor();
+                angle = angle * (1 - mix) + extrapolated * mix;
+            }
+            cos[i] = (float) Math.cos(angle) * magnitude;
+            sin[i] = (float) Math.sin(angle) * magnitude;
             theta *= thetaScale;
         }
     }
