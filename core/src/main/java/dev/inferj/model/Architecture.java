@@ -20,7 +20,12 @@ public enum Architecture {
     /** Gemma 2: as Gemma, with norms after attention and feed-forward, soft-capped scores and logits, local layers. */
     GEMMA2("gemma2", true, FeedForwardActivation.GELU, true, true),
     /** Gemma 3: as Gemma 2 with query/key norms, other rope bases on local layers and no score soft-cap. */
-    GEMMA3("gemma3", true, FeedForwardActivation.GELU, true, true);
+    GEMMA3("gemma3", true, FeedForwardActivation.GELU, true, true),
+    /**
+     * Falcon (7B, 40B): LayerNorm with bias, fused QKV with one or a few KV heads, attention and a plain
+     * (not gated) GELU feed-forward side by side on the same normed input, both added to the residual.
+     */
+    FALCON("falcon", true, FeedForwardActivation.GELU, false, false);
 
     /** The gate activation of the feed-forward network. */
     public enum FeedForwardActivation { SILU, GELU }
@@ -38,6 +43,11 @@ public enum Architecture {
         this.activation = activation;
         this.scalesEmbedding = scalesEmbedding;
         this.scalesQuery = scalesQuery;
+    }
+
+    /** Whether blocks are Falcon's: LayerNorm with bias, attention and feed-forward in parallel, no gate. */
+    public boolean parallelBlock() {
+        return this == FALCON;
     }
 
     /** The architecture named {@code name} in a GGUF file, or {@code null}. */

@@ -24,8 +24,8 @@ import java.util.stream.Collectors;
 
 /**
  * A synthetic model of a named shape with deterministic random weights, written as a GGUF file
- * that llama.cpp and inferj both load: architecture {@code llama}, llama.cpp's tensor names and
- * layouts, a SentencePiece-style vocabulary of the shape's size. For benchmarks and tests that
+ * that llama.cpp and inferj both load: architecture {@code llama} (or {@code falcon} for the Falcon
+ * shape), llama.cpp's tensor names and layouts, a SentencePiece-style vocabulary of the shape's size. For benchmarks and tests that
  * need a model of a real model's size without downloading one.
  *
  * <p><b>Weights.</b> Every element is a function of the seed, the tensor's name and its position
@@ -63,10 +63,11 @@ public final class ForgedModel {
      *
      * @param expertCount experts per layer (Mixtral); 0 for a dense feed-forward
      * @param expertsUsed experts each token goes through
+     * @param architecture {@code LLAMA} or {@code FALCON}
      */
     public record Shape(String name, int embeddingLength, int blockCount, int headCount, int headCountKv,
                         int feedForwardLength, int vocabularySize, int contextLength, float ropeFreqBase,
-                        float rmsEpsilon, int expertCount, int expertsUsed) {
+                        float rmsEpsilon, int expertCount, int expertsUsed, Architecture architecture) {
 
         /** The smallest vocabulary the synthetic one fits in: special and byte tokens, the single characters. */
         static final int MIN_VOCABULARY = 3 + 256 + 128;
@@ -92,6 +93,18 @@ public final class ForgedModel {
             if (expertCount < 0 || (expertCount > 0 && (expertsUsed < 1 || expertsUsed > expertCount))) {
                 throw new IllegalArgumentException(name + ": " + expertsUsed + " of " + expertCount + " experts");
             }
+            if (architecture != Architecture.LLAMA && (architecture != Architecture.FALCON || expertCount > 0)) {
+                throw new IllegalArgumentException(name + ": forge writes llama models (dense or mixture of experts) and"
+                        + " dense falcon ones, not " + architecture.ggufName() + (expertCount > 0 ? " with experts" : ""));
+            }
+        }
+
+        /** A Llama-architecture shape. */
+        public Shape(String name, int embeddingLength, int blockCount, int headCount, int headCountKv, int feedForwardLength,
+                     int vocabularySize, int contextLength, float ropeFreqBase, float rmsEpsilon, int expertCount,
+                     int expertsUsed) {
+            this(name, embeddingLength, blockCount, headCount, headCountKv, feedForwardLength, vocabularySize, contextLength,
+                    ropeFreqBase, rmsEpsilon, expertCount, expertsUsed, Architecture.LLAMA);
         }
 
         public static final Shape TINY = new Shape("tiny", 128, 2, 4, 2, 384, 2048, 4096, 10000f, 1e-5f, 0, 0);
@@ -109,7 +122,11 @@ public final class ForgedModel {
         public static final Shape MIXTRAL_8X7B = new Shape("mixtral-8x7b", 4096, 32, 32, 8, 14336, 32000, 32768,
                 1e6f, 1e-5f, 8, 2);
 
-        private static final List<Shape> ALL = List.of(TINY, TINY_MOE, SMALL, MISTRAL_7B, LLAMA3_8B, MIXTRAL_8X7B);
+        /** Falcon 7B: multi-query attention (one KV head of 64), LayerNorm, parallel attention and feed-forward. */
+        public static final Shape FALCON_7B = new Shape("falcon-7b", 4544, 32, 71, 1, 18176, 65024, 2048, 10000f, 1e-5f,
+                0, 0, Architecture.FALCON);
+
+        private static final List<Shape> ALL = List.of(TINY, TINY_MOE, SMALL, MISTRAL_7B, LLAMA3_8B, MIXTRAL_8X7B, FALCON_7B);
 
         /** The named shapes. */
         public static List<Shape> all() {
@@ -130,7 +147,7 @@ public final class ForgedModel {
         /** This shape cut (or grown) to {@code layers} layers. */
         public Shape withBlockCount(int layers) {
             return new Shape(name, embeddingLength, layers, headCount, headCountKv, feedForwardLength, vocabularySize,
-                    contextLength, ropeFreqBase, rmsEpsilon, expertCount, expertsUsed);
+                    contextLength, ropeFreqBase, rmsEpsilon, expertCount, expertsUsed, architecture);
         }
 
         public int headDim() {
@@ -159,8 +176,6 @@ public final class ForgedModel {
     public static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
             GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K,
             GgmlType.Q5_K, GgmlType.Q6_K);
-
-    private static final String ARCH = Architecture.LLAMA.ggufName();
 
     /** How a tensor's values are drawn: uniform around {@code center} with standard deviation {@code std}. */
     private record TensorSpec(String name, long[] dims, float center, float std) {
@@ -251,7 +266,8 @@ public final class ForgedModel {
     private GgufWriter writer(WorkerPool pool) {
         GgufWriter w = new GgufWriter();
         Shape s = shape;
-        w.put("general.architecture", GgufValue.ofString(ARCH));
+        String arch = s.architecture().ggufName();
+        w.put("general.architecture", GgufValue.ofString(arch));
         w.put("general.name", GgufValue.ofString("forged " + s.name() + (s.blockCount() != defaultLayers(s) ? " "
                 + s.blockCount() + " layers" : "")));
         w.put("general.description", GgufValue.ofString("synthetic weights made by inferj forge (shape " + s.name()
@@ -260,24 +276,25 @@ public final class ForgedModel {
         if (mix.baseType().isQuantized()) {
             w.put(GgufFile.QUANTIZATION_VERSION_KEY, GgufValue.ofUInt32(QuantizationMix.QUANTIZATION_VERSION));
         }
-        w.put(ARCH + ".vocab_size", GgufValue.ofUInt32(s.vocabularySize()));
-        w.put(ARCH + ".context_length", GgufValue.ofUInt32(s.contextLength()));
-        w.put(ARCH + ".embedding_length", GgufValue.ofUInt32(s.embeddingLength()));
-        w.put(ARCH + ".block_count", GgufValue.ofUInt32(s.blockCount()));
-        w.put(ARCH + ".feed_forward_length", GgufValue.ofUInt32(s.feedForwardLength()));
-        w.put(ARCH + ".rope.dimension_count", GgufValue.ofUInt32(s.headDim()));
-        w.put(ARCH + ".attention.head_count", GgufValue.ofUInt32(s.headCount()));
-        w.put(ARCH + ".attention.head_count_kv", GgufValue.ofUInt32(s.headCountKv()));
-        w.put(ARCH + ".attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(s.rmsEpsilon()));
-        w.put(ARCH + ".rope.freq_base", GgufValue.ofFloat32(s.ropeFreqBase()));
+        w.put(arch + ".vocab_size", GgufValue.ofUInt32(s.vocabularySize()));
+        w.put(arch + ".context_length", GgufValue.ofUInt32(s.contextLength()));
+        w.put(arch + ".embedding_length", GgufValue.ofUInt32(s.embeddingLength()));
+        w.put(arch + ".block_count", GgufValue.ofUInt32(s.blockCount()));
+        w.put(arch + ".feed_forward_length", GgufValue.ofUInt32(s.feedForwardLength()));
+        w.put(arch + ".rope.dimension_count", GgufValue.ofUInt32(s.headDim()));
+        w.put(arch + ".attention.head_count", GgufValue.ofUInt32(s.headCount()));
+        w.put(arch + ".attention.head_count_kv", GgufValue.ofUInt32(s.headCountKv()));
+        w.put(arch + (s.architecture() == Architecture.FALCON ? ".attention.layer_norm_epsilon" : ".attention.layer_norm_rms_epsilon"),
+                GgufValue.ofFloat32(s.rmsEpsilon()));
+        w.put(arch + ".rope.freq_base", GgufValue.ofFloat32(s.ropeFreqBase()));
         if (s.isMixtureOfExperts()) {
-            w.put(ARCH + ".expert_count", GgufValue.ofUInt32(s.expertCount()));
-            w.put(ARCH + ".expert_used_count", GgufValue.ofUInt32(s.expertsUsed()));
+            w.put(arch + ".expert_count", GgufValue.ofUInt32(s.expertCount()));
+            w.put(arch + ".expert_used_count", GgufValue.ofUInt32(s.expertsUsed()));
         }
         putVocabulary(w, s.vocabularySize());
         List<TensorSpec> specs = tensors(s);
         List<GgmlType> types = TensorTypeRules.choose(
-                new ModelTraits(ARCH, s.blockCount(), s.headCount(), s.headCountKv(), s.expertCount()),
+                new ModelTraits(arch, s.blockCount(), s.headCount(), s.headCountKv(), s.expertCount()),
                 specs.stream().map(t -> new GgufTensorInfo(t.name(), GgmlType.F32, t.dims(), 0)).toList(), mix, pure);
         for (int i = 0; i < specs.size(); i++) {
             TensorSpec t = specs.get(i);
@@ -307,6 +324,10 @@ public final class ForgedModel {
         for (int i = 0; i < s.blockCount(); i++) {
             String p = "blk." + i + ".";
             list.add(new TensorSpec(p + "attn_norm.weight", new long[] {embd}, 1f, NORM_STD));
+            if (s.architecture() == Architecture.FALCON) {
+                falconBlock(s, p, list);
+                continue;
+            }
             list.add(new TensorSpec(p + "attn_q.weight", new long[] {embd, q}, 0f, in));
             list.add(new TensorSpec(p + "attn_k.weight", new long[] {embd, s.kvDim()}, 0f, in));
             list.add(new TensorSpec(p + "attn_v.weight", new long[] {embd, s.kvDim()}, 0f, in));
@@ -327,11 +348,27 @@ public final class ForgedModel {
             }
         }
         list.add(new TensorSpec("output_norm.weight", new long[] {embd}, 1f, NORM_STD));
+        if (s.architecture() == Architecture.FALCON) {
+            list.add(new TensorSpec("output_norm.bias", new long[] {embd}, 0f, NORM_STD));
+        }
         list.add(new TensorSpec("output.weight", new long[] {embd, s.vocabularySize()}, 0f, 2 * in));
         return list;
     }
 
     private static final float NORM_STD = (float) (0.1 / Math.sqrt(3)); // uniform on 1 ± 0.1
+
+    /** The rest of a Falcon block after its norm's weight, in llama.cpp's order: norm bias, fused QKV, output, feed-forward. */
+    private static void falconBlock(Shape s, String p, List<TensorSpec> list) {
+        int embd = s.embeddingLength();
+        int ff = s.feedForwardLength();
+        float in = (float) (1 / Math.sqrt(embd));
+        float residual = (float) (1 / Math.sqrt(2.0 * s.blockCount()));
+        list.add(new TensorSpec(p + "attn_norm.bias", new long[] {embd}, 0f, NORM_STD));
+        list.add(new TensorSpec(p + "attn_qkv.weight", new long[] {embd, embd + 2L * s.kvDim()}, 0f, in));
+        list.add(new TensorSpec(p + "attn_output.weight", new long[] {embd, embd}, 0f, in * residual));
+        list.add(new TensorSpec(p + "ffn_up.weight", new long[] {embd, ff}, 0f, in));
+        list.add(new TensorSpec(p + "ffn_down.weight", new long[] {ff, embd}, 0f, (float) (1 / Math.sqrt(ff)) * residual));
+    }
 
     // ---- the weights
 

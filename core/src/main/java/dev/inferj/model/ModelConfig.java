@@ -8,6 +8,7 @@ import dev.inferj.gguf.GgufFile;
  * The hyper-parameters of a model, read from the {@code <arch>.*} metadata keys of a GGUF file
  * and checked to be positive, consistent and of a sane size before anything is sized from them.
  *
+ * @param rmsEpsilon    the epsilon of the norms (LayerNorm's for Falcon)
  * @param slidingWindow attention of local layers looks back at most this many positions; 0 for no window
  * @param slidingWindowPattern every this many layers the last one is global (Gemma); 0 when all layers are local
  * @param ropeFreqBaseLocal the rope base of local layers
@@ -102,9 +103,11 @@ public record ModelConfig(
         if (!(base > 1f) || Float.isInfinite(base)) {
             throw new GgufFormatException(f.source() + ": " + arch + ".rope.freq_base " + base + " must be a finite number above 1");
         }
-        float eps = (float) f.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
+        // Falcon normalizes by LayerNorm, whose epsilon llama.cpp requires; the others by RMS norm
+        String epsKey = arch + (architecture.parallelBlock() ? ".attention.layer_norm_epsilon" : ".attention.layer_norm_rms_epsilon");
+        float eps = (float) (architecture.parallelBlock() ? f.getDouble(epsKey) : f.getDouble(epsKey, 1e-5));
         if (!(eps >= 0f && eps < 1f)) {
-            throw new GgufFormatException(f.source() + ": " + arch + ".attention.layer_norm_rms_epsilon " + eps + " must be in [0, 1)");
+            throw new GgufFormatException(f.source() + ": " + epsKey + " " + eps + " must be in [0, 1)");
         }
         int ctx = f.getInt(arch + ".context_length", 1, Integer.MAX_VALUE, 4096);
         boolean gemma2 = architecture == Architecture.GEMMA2;

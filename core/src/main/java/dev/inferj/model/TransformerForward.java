@@ -48,6 +48,10 @@ public final class TransformerForward {
     private final PreparedVector[] expertHidden;
     private final float[][] expertOut;
     private final float[][] slotOut;
+    // Falcon only: the second norm's output (40B), the attention's output, and ones for GELU through geGlu
+    private final float[][] parallelIn;
+    private final float[][] parallelOut;
+    private final float[] ones;
     private final float[][] logits;
     private final float[] scores;
     private final PreparedVector[] prepared;
@@ -98,6 +102,11 @@ public final class TransformerForward {
         }
         expertOut = new float[batch][embd];
         slotOut = new float[batch * used][embd];
+        int parallel = c.architecture().parallelBlock() ? MAX_BATCH : 0;
+        parallelIn = new float[parallel][embd];
+        parallelOut = new float[parallel][embd];
+        ones = new float[parallel > 0 ? c.feedForwardLength() : 0];
+        Arrays.fill(ones, 1f);
         logits = new float[1][c.vocabularySize()];
         scores = new float[c.headCount() * contextLength];
         prepared = new PreparedVector[MAX_BATCH];
@@ -151,31 +160,14 @@ public final class TransformerForward {
         }
         for (int l = 0; l < c.blockCount(); l++) {
             TransformerWeights.Layer layer = w.layers()[l];
+            if (c.architecture().parallelBlock()) {
+                parallelBlock(l, layer, n, position);
+                continue;
+            }
             for (int b = 0; b < n; b++) {
                 k.rmsNorm(x[b], 0, layer.attentionNorm(), xb[b], 0, embd, c.rmsEpsilon());
             }
-            project(xb, embd, layer.wq(), q, 0, false);
-            project(xb, embd, layer.wk(), kv, 0, true);
-            project(xb, embd, layer.wv(), kv, c.kvDim(), true);
-            for (int b = 0; b < n; b++) {
-                addBias(q[b], 0, layer.qBias());
-                addBias(kv[b], 0, layer.kBias());
-                addBias(kv[b], c.kvDim(), layer.vBias());
-                normalizeHeads(q[b], c.headCount(), layer.qNorm());
-                normalizeHeads(kv[b], c.headCountKv(), layer.kNorm());
-                Rope r = c.isLocalLayer(l) ? localRope : rope;
-                r.setPosition(position + b);
-                r.rotate(q[b], 0, c.headCount(), c.headDim());
-                if (queryScale != 1f) {
-                    k.scale(q[b], 0, c.queryDim(), queryScale);
-                }
-                r.rotate(kv[b], 0, c.headCountKv(), c.headDim());
-                k.storeF16(kv[b], 0, cache.memory(), cache.keyOffset(l, position + b, 0, c.headDim()), c.kvDim());
-                k.storeF16(kv[b], c.kvDim(), cache.memory(), cache.valueOffset(l, position + b, 0, c.headDim()), c.kvDim());
-                k.prepare(q[b], 0, c.queryDim(), ActivationFormat.F16, queryF16[b]);
-            }
-            attention.start(l, position);
-            project(attentionOut, c.queryDim(), layer.wo(), xb, 0, false);
+            attend(l, layer, xb, n, position, xb);
             for (int b = 0; b < n; b++) {
                 if (layer.postAttentionNorm() != null) {
                     k.rmsNorm(xb[b], 0, layer.postAttentionNorm(), xb[b], 0, embd, c.rmsEpsilon());
@@ -205,13 +197,101 @@ public final class TransformerForward {
             return null;
         }
         // Only the last token's logits are wanted: normalize it into row 0 and project that row alone.
-        k.rmsNorm(x[n - 1], 0, w.outputNorm(), xb[0], 0, embd, c.rmsEpsilon());
+        if (c.architecture().parallelBlock()) {
+            layerNorm(x[n - 1], w.outputNorm(), w.outputNormBias(), xb[0]);
+        } else {
+            k.rmsNorm(x[n - 1], 0, w.outputNorm(), xb[0], 0, embd, c.rmsEpsilon());
+        }
         count = 1;
         project(xb, embd, w.output(), logits, 0, false);
         if (c.finalSoftcap() > 0f) {
             softcap(logits[0], 0, c.vocabularySize(), c.finalSoftcap());
         }
         return logits[0];
+    }
+
+    /**
+     * Attention of the batch at {@code position} in layer {@code l}: queries, keys and values from {@code in}, keys and
+     * values into the cache, the output projection into {@code out}.
+     */
+    private void attend(int l, TransformerWeights.Layer layer, float[][] in, int n, int position, float[][] out) {
+        int embd = c.embeddingLength();
+        project(in, embd, layer.wq(), q, 0, false);
+        project(in, embd, layer.wk(), kv, 0, true);
+        project(in, embd, layer.wv(), kv, c.kvDim(), true);
+        for (int b = 0; b < n; b++) {
+            addBias(q[b], 0, layer.qBias());
+            addBias(kv[b], 0, layer.kBias());
+            addBias(kv[b], c.kvDim(), layer.vBias());
+            normalizeHeads(q[b], c.headCount(), layer.qNorm());
+            normalizeHeads(kv[b], c.headCountKv(), layer.kNorm());
+            Rope r = c.isLocalLayer(l) ? localRope : rope;
+            r.setPosition(position + b);
+            r.rotate(q[b], 0, c.headCount(), c.headDim());
+            if (queryScale != 1f) {
+                k.scale(q[b], 0, c.queryDim(), queryScale);
+            }
+            r.rotate(kv[b], 0, c.headCountKv(), c.headDim());
+            k.storeF16(kv[b], 0, cache.memory(), cache.keyOffset(l, position + b, 0, c.headDim()), c.kvDim());
+            k.storeF16(kv[b], c.kvDim(), cache.memory(), cache.valueOffset(l, position + b, 0, c.headDim()), c.kvDim());
+            k.prepare(q[b], 0, c.queryDim(), ActivationFormat.F16, queryF16[b]);
+        }
+        attention.start(l, position);
+        project(attentionOut, c.queryDim(), layer.wo(), out, 0, false);
+    }
+
+    /**
+     * A Falcon block: attention and the plain GELU feed-forward both read the LayerNorm of the residual (the
+     * attention a second norm's in the 40B layout), and the residual gains their sum, {@code (ffn + attn) + x}
+     * as ggml adds them.
+     */
+    private void parallelBlock(int l, TransformerWeights.Layer layer, int n, int position) {
+        int embd = c.embeddingLength();
+        int ff = c.feedForwardLength();
+        for (int b = 0; b < n; b++) {
+            layerNorm(x[b], layer.attentionNorm(), layer.attentionNormBias(), xb[b]);
+        }
+        float[][] attentionIn = xb;
+        if (layer.attentionNorm2() != null) {
+            for (int b = 0; b < n; b++) {
+                layerNorm(x[b], layer.attentionNorm2(), layer.attentionNorm2Bias(), parallelIn[b]);
+            }
+            attentionIn = parallelIn;
+        }
+        attend(l, layer, attentionIn, n, position, parallelOut);
+        TransformerWeights.Dense d = (TransformerWeights.Dense) layer.ffn();
+        project(xb, embd, d.up(), up, 0, false);
+        for (int b = 0; b < n; b++) {
+            k.geGlu(up[b], ones, ff); // times ones: GELU alone, through ggml's half-precision table as geGlu
+        }
+        project(up, ff, d.down(), xb, 0, false);
+        for (int b = 0; b < n; b++) {
+            k.add(xb[b], parallelOut[b], embd);
+            k.add(x[b], xb[b], embd);
+        }
+    }
+
+    /**
+     * ggml's norm (mean and variance summed in double, {@code 1 / sqrtf(variance + eps)}), times the weight, plus
+     * the bias: Falcon's LayerNorm of {@code v} into {@code out}.
+     */
+    private void layerNorm(float[] v, float[] weight, float[] bias, float[] out) {
+        int n = c.embeddingLength();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += v[i];
+        }
+        float mean = (float) sum / n;
+        double squares = 0;
+        for (int i = 0; i < n; i++) {
+            float d = v[i] - mean;
+            out[i] = d;
+            squares += d * d;
+        }
+        float scale = 1.0f / (float) Math.sqrt((float) (squares / n) + c.rmsEpsilon());
+        for (int i = 0; i < n; i++) {
+            out[i] = out[i] * scale * weight[i] + bias[i];
+        }
     }
 
     /** {@code v = cap * tanh(v / cap)}, in the order of ggml's scale, tanh, scale. */

@@ -12,16 +12,18 @@ import dev.inferj.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The tensors of a decoder-only transformer (Llama, Qwen, Gemma, Mixtral, ...): matrices as views over the mapped file, or
  * tiled copies of them (see {@link #fromGguf}); the norm vectors (a few KB each) copied to float arrays.
  */
-public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output,
-        RopeFactors ropeFactors) {
+public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, float[] outputNormBias,
+        WeightMatrix output, RopeFactors ropeFactors) {
 
     /**
      * Per-pair divisors of the rope frequencies, each {@code null} where the file has none: Llama 3.1's
@@ -41,18 +43,21 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
     /**
      * One transformer block. The biases (Qwen 2), the per-head query and key norms (Qwen 3,
      * Gemma 3) and the norms after attention and feed-forward (Gemma 2 and 3) are {@code null}
-     * where the model has none.
+     * where the model has none. Falcon's blocks ({@link Architecture#parallelBlock}) have LayerNorm biases,
+     * no feed-forward norm, and in the 40B layout a second norm, for the attention's input.
      */
-    public record Layer(float[] attentionNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
+    public record Layer(float[] attentionNorm, float[] attentionNormBias, float[] attentionNorm2, float[] attentionNorm2Bias,
+                        WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
                         float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm,
                         float[] postAttentionNorm, float[] ffnNorm, FeedForward ffn, float[] postFfnNorm) {
     }
 
-    /** The feed-forward part of a block: one SwiGLU network, or a router over several. */
+    /** The feed-forward part of a block: one gated network (or Falcon's plain one), or a router over several. */
     public sealed interface FeedForward permits Dense, Experts {
     }
 
     /** {@code down · (silu(gate · x) * (up · x))}. */
+    /** {@code gate} is {@code null} for Falcon's plain {@code down(gelu(up(x)))}. */
     public record Dense(WeightMatrix gate, WeightMatrix up, WeightMatrix down) implements FeedForward {
     }
 
@@ -95,8 +100,12 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                     : new WeightMatrix[] {t.matrix(p + "attn_q.weight", embd, c.queryDim()),
                             t.matrix(p + "attn_k.weight", embd, c.kvDim()),
                             t.matrix(p + "attn_v.weight", embd, c.kvDim())};
+            boolean falcon = c.architecture().parallelBlock();
             layers[i] = new Layer(
                     t.vector(p + "attn_norm.weight", embd),
+                    falcon ? t.vector(p + "attn_norm.bias", embd) : null,
+                    falcon ? t.optionalVector(p + "attn_norm_2.weight", embd) : null,
+                    falcon ? t.optionalVector(p + "attn_norm_2.bias", embd) : null,
                     qkv[0], qkv[1], qkv[2],
                     t.matrix(p + "attn_output.weight", c.queryDim(), embd),
                     t.optionalVector(p + "attn_q.bias", c.queryDim()),
@@ -105,16 +114,18 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                     t.optionalVector(p + "attn_q_norm.weight", c.headDim()),
                     t.optionalVector(p + "attn_k_norm.weight", c.headDim()),
                     t.optionalVector(p + "post_attention_norm.weight", embd),
-                    t.vector(p + "ffn_norm.weight", embd),
+                    falcon ? null : t.vector(p + "ffn_norm.weight", embd),
                     c.isMixtureOfExperts() ? experts(t, p, c) : dense(f, t, p, c),
                     t.optionalVector(p + "post_ffw_norm.weight", embd));
         }
         float[] outputNorm = t.vector("output_norm.weight", embd);
+        float[] outputNormBias = c.architecture().parallelBlock() ? t.vector("output_norm.bias", embd) : null;
         // Without output.weight the embedding table doubles as the output projection (tied embeddings).
         WeightMatrix output = f.tensor("output.weight") != null
                 ? t.matrix("output.weight", embd, c.vocabularySize())
                 : embedding;
-        return new TransformerWeights(embedding, layers, outputNorm, output, ropeFactors);
+        t.requireAllRead(c.architecture());
+        return new TransformerWeights(embedding, layers, outputNorm, outputNormBias, output, ropeFactors);
     }
 
     /** The rope factor tensors, where the architecture reads them in llama.cpp; elsewhere they are refused. */
@@ -149,6 +160,9 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         int embd = c.embeddingLength();
         int ff = c.feedForwardLength();
         WeightMatrix down = t.matrix(p + "ffn_down.weight", ff, embd);
+        if (c.architecture().parallelBlock()) {
+            return new Dense(null, t.matrix(p + "ffn_up.weight", embd, ff), down);
+        }
         if (f.tensor(p + "ffn_gate.weight") == null) {
             // Phi-3 fuses gate and up into ffn_up: the gate's rows, then the up's.
             WeightMatrix[] gateUp = t.rowSlices(p + "ffn_up.weight", embd, ff, ff);
@@ -173,6 +187,8 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         private static final long WARM_UP_BYTES = 64L << 20;
 
         private final GgufFile file;
+        /** The names of the tensors read so far. */
+        private final Set<String> read = new HashSet<>();
         /** The tiled copies of tensors, by name: filled before any matrix is read. */
         private final Map<String, MemorySegment> tiled = new ConcurrentHashMap<>();
 
@@ -246,6 +262,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         }
 
         GgufTensorInfo info(String name, long... dims) {
+            read.add(name);
             GgufTensorInfo t = file.tensor(name);
             if (t == null) {
                 throw new GgufFormatException(file.source() + ": tensor " + name + " is missing");
@@ -313,6 +330,19 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                 }
             }
             return v;
+        }
+
+        /**
+         * Refuses a file holding a tensor the model did not read: inferj would compute without it, silently
+         * (llama.cpp refuses such files too, counting the tensors it created).
+         */
+        void requireAllRead(Architecture architecture) {
+            for (GgufTensorInfo t : file.tensors()) {
+                if (!read.contains(t.name())) {
+                    throw new UnsupportedModelException(file.source() + ": tensor " + t.name() + " is not used by inferj's "
+                            + architecture.ggufName() + " model; running without it would give other outputs");
+                }
+            }
         }
 
         private static int lastNonOne(long[] dims) {

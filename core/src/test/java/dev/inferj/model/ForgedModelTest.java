@@ -68,6 +68,26 @@ class ForgedModelTest {
     }
 
     @Test
+    void aFalconShapeLoadsAndRunsWithItsTensors(@TempDir Path dir) {
+        Shape falcon = new Shape("tiny-falcon", 128, 2, 4, 1, 512, 2048, 4096, 10000f, 1e-5f, 0, 0, Architecture.FALCON);
+        Path file = dir.resolve("tiny-falcon.gguf");
+        ForgedModel.of(falcon, GgmlType.Q8_0, 5).write(file, 2);
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals("falcon", f.getString("general.architecture"));
+            assertTensor(f, "blk.1.attn_qkv.weight", GgmlType.Q8_0, 128, 128 + 2 * 32);
+            assertTensor(f, "blk.1.attn_norm.bias", GgmlType.F32, 128);
+            assertTensor(f, "output_norm.bias", GgmlType.F32, 128);
+            assertEquals(null, f.tensor("blk.0.ffn_gate.weight"));
+        }
+        try (Model model = Model.load(file, ModelOptions.defaults().withThreads(2).withContextLength(32));
+             Session session = model.newSession()) {
+            for (float l : session.evaluate(1, 500, 600)) {
+                assertTrue(Float.isFinite(l));
+            }
+        }
+    }
+
+    @Test
     void mixtureOfExpertsTensorsAreLaidOutAsLlamaCppExpects() {
         byte[] bytes = ForgedModel.of(Shape.TINY_MOE, GgmlType.Q4_0, 1).toByteArray();
         GgufFile f = GgufFile.parse("tiny-moe", MemorySegment.ofArray(bytes));
@@ -144,6 +164,7 @@ class ForgedModelTest {
         assertEquals(7_241_732_096L, Shape.named("mistral-7b").parameterCount());
         assertEquals(8_030_261_248L, Shape.named("llama3-8b").parameterCount());
         assertEquals(46_702_792_704L, Shape.named("mixtral-8x7b").parameterCount());
+        assertEquals(7_217_189_760L, Shape.named("falcon-7b").parameterCount()); // llama.cpp: 7.22 B
         assertEquals(4, Shape.named("mistral-7b").withBlockCount(4).blockCount());
     }
 

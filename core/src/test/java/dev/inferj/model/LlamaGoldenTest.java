@@ -35,7 +35,7 @@ class LlamaGoldenTest {
             "llama-dense-q5_k-pure", "llama-moe-q4_k_m",
             "llama-ropefreqs-f32", "llama-ropefreqs-q8_0", "qwen2-yarn-f32", "qwen2-yarn-q8_0", "phi3-longrope-f32",
             "phi3-longrope-q8_0", "phi3-longrope-f32-ctx4k", "phi3-longrope-q8_0-ctx4k",
-            "gemma-f32", "gemma-q8_0", "gemma2-f32", "gemma2-q8_0", "gemma3-f32", "gemma3-q8_0", "phi3-f32", "phi3-q8_0", "qwen2-f32", "qwen2-q8_0", "qwen3-f32", "qwen3moe-f32", "qwen3moe-q8_0"})
+            "gemma-f32", "gemma-q8_0", "gemma2-f32", "gemma2-q8_0", "gemma3-f32", "gemma3-q8_0", "phi3-f32", "phi3-q8_0", "qwen2-f32", "qwen2-q8_0", "qwen3-f32", "qwen3moe-f32", "qwen3moe-q8_0", "falcon-f32", "falcon-q8_0"})
     void teacherForcedArgmaxMatchesLlamaCpp(String name) throws IOException {
         List<Double> errors = new ArrayList<>();
         try (Model model = load(name)) {

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "forge", description = {
         "Write a synthetic GGUF model of a named shape with deterministic random weights, loadable by "
                 + "inferj and llama.cpp (architecture llama, SentencePiece-style vocabulary).",
-        "Shapes: tiny, tiny-moe, small, mistral-7b, llama3-8b, mixtral-8x7b.",
+        "Shapes: tiny, tiny-moe, small, mistral-7b, llama3-8b, mixtral-8x7b, falcon-7b.",
         "Types: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k put every matrix in "
                 + "that type, the output matrix included (as llama-quantize --pure; where a K-quant's 256 does not "
                 + "divide a matrix's rows it falls back as llama.cpp does, Q4_K to Q5_0 and so on). The mixes "

@@ -1,5 +1,9 @@
 package dev.inferj.cli;
 
+import dev.inferj.InferjException;
+import dev.inferj.Model;
+import dev.inferj.ModelInfo;
+import dev.inferj.ModelOptions;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.gguf.GgufValue;
@@ -13,8 +17,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code inferj inspect}: the metadata and tensor directory of a GGUF file. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = "List the metadata and tensors of a GGUF file.")
+/** {@code inferj inspect}: the metadata and tensor directory of a GGUF file, and whether inferj runs it. */
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "List the metadata and tensors of a GGUF file, "
+        + "then say whether inferj can run it and, if not, why.")
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,7 +42,19 @@ final class InspectCommand implements Callable<Integer> {
                         t.byteSize(), f.dataStart() + t.offset());
             }
         }
+        out.println(support());
         out.flush();
         return 0;
+    }
+
+    /** Loads the model as a session would (mapped, not tiled: quick) and says whether that worked. */
+    private String support() {
+        try (Model m = Model.load(file, ModelOptions.defaults().withTileWeights(false).withThreads(1).withContextLength(16))) {
+            ModelInfo info = m.info();
+            return "supported: yes (" + info.architecture() + ", " + info.parameterLayers() + " layers, vocabulary "
+                    + info.vocabularySize() + ")";
+        } catch (InferjException e) {
+            return "supported: no: " + e.getMessage();
+        }
     }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.inferj.SharedData;
+import dev.inferj.gguf.GgufFile;
+import dev.inferj.gguf.GgufWriter;
+import dev.inferj.kernels.GgmlType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -39,6 +42,19 @@ class MainTest {
         assertTrue(out.toString().contains("general.architecture"), out.toString());
         assertTrue(out.toString().contains("blk.0.attn_q.weight"), out.toString());
         assertTrue(out.toString().contains("Q4_0"), out.toString());
+        String last = out.toString().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.startsWith("supported: yes (llama, "), last);
+    }
+
+    @Test
+    void inspectEndsSayingWhyAFileIsNotSupported(@TempDir Path dir) {
+        Path file = dir.resolve("extra-tensor.gguf");
+        try (GgufFile f = GgufFile.open(SharedData.model("llama-dense-q4_0.gguf"))) {
+            GgufWriter.copyOf(f).addTensor("blk.0.attn_rot_embd", GgmlType.F32, new long[] {4}, new byte[16]).write(file);
+        }
+        assertEquals(0, run("inspect", file.toString()), err.toString());
+        String last = out.toString().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.startsWith("supported: no: ") && last.contains("blk.0.attn_rot_embd"), last);
     }
 
     @Test
