@@ -99,6 +99,10 @@ public record ModelConfig(
         if (ropeDims % 2 != 0) {
             throw new GgufFormatException(f.source() + ": " + arch + ".rope.dimension_count " + ropeDims + " is odd");
         }
+        if (ropeDims != headDim && (architecture == Architecture.LLAMA || architecture == Architecture.FALCON)) {
+            throw new UnsupportedModelException(f.source() + ": " + arch + ".rope.dimension_count " + ropeDims
+                    + " differs from the head size " + headDim + ", which llama.cpp refuses for " + arch);
+        }
         float base = (float) f.getDouble(arch + ".rope.freq_base", 10000.0);
         if (!(base > 1f) || Float.isInfinite(base)) {
             throw new GgufFormatException(f.source() + ": " + arch + ".rope.freq_base " + base + " must be a finite number above 1");
@@ -127,12 +131,46 @@ public record ModelConfig(
         // Gemma's 27B models scale by the width per head rather than by the head size.
         boolean gemma27b = (gemma2 && layers == 46) || (gemma3 && layers == 62);
         float scale = 1f / (float) Math.sqrt(gemma27b ? (float) (embd / heads) : (float) headDim);
+        refuseUnfollowed(f, arch, embd, vocabularySize, window > 0, headDim, ropeDims);
         int experts = f.getInt(arch + ".expert_count", 0, MAX_EXPERTS, 0);
         int used = experts == 0 ? 0 : f.getInt(arch + ".expert_used_count", 1, experts);
         int expertFf = experts == 0 ? 0 : f.getInt(arch + ".expert_feed_forward_length", 1, MAX_WIDTH, ff);
         return new ModelConfig(architecture, embd, layers, ff, heads, kvHeads, headDim, ropeDims, base, eps,
                 Math.min(ctx, MAX_CONTEXT), vocabularySize, window, pattern, baseLocal, attentionCap, finalCap, scale,
                 experts, used, expertFf, RopeScaling.fromGguf(f, arch, ctx));
+    }
+
+    /**
+     * Keys llama.cpp honours that inferj does not follow: a file that gives them anything but the plain value is
+     * refused by name rather than run differently. (MetadataKeysTest lists every key llama.cpp reads for these
+     * architectures and what inferj does with it.)
+     */
+    private static void refuseUnfollowed(GgufFile f, String arch, int embd, int vocabularySize, boolean localLayers,
+            int headDim, int ropeDims) {
+        if (!f.getBool(arch + ".attention.causal", true)) {
+            throw unfollowed(f, arch + ".attention.causal", "false (attention to later tokens)");
+        }
+        differs(f, arch + ".embedding_length_out", embd, "an output width other than the embedding's");
+        differs(f, arch + ".vocab_size", vocabularySize, "a vocabulary size other than the token list's");
+        if (f.getInt(arch + ".expert_group_count", 0, MAX_EXPERTS, 0) > 1) {
+            throw unfollowed(f, arch + ".expert_group_count", f.getInt(arch + ".expert_group_count", 0, MAX_EXPERTS)
+                    + " (experts routed by groups)");
+        }
+        if (localLayers) { // other head sizes on the sliding-window layers
+            differs(f, arch + ".attention.key_length_swa", headDim, "another key size on local layers");
+            differs(f, arch + ".attention.value_length_swa", headDim, "another value size on local layers");
+            differs(f, arch + ".rope.dimension_count_swa", ropeDims, "another rope size on local layers");
+        }
+    }
+
+    private static void differs(GgufFile f, String key, int expected, String meaning) {
+        if (f.has(key) && f.getInt(key, 0, Integer.MAX_VALUE) != expected) {
+            throw unfollowed(f, key, f.getInt(key, 0, Integer.MAX_VALUE) + " (" + meaning + ", " + expected + ")");
+        }
+    }
+
+    private static UnsupportedModelException unfollowed(GgufFile f, String key, String value) {
+        return new UnsupportedModelException(f.source() + ": " + key + " = " + value + " is not supported");
     }
 
     private static float softcap(GgufFile f, String key, float fallback) {
