@@ -4,7 +4,6 @@ import dev.inferj.GgufFormatException;
 import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
-import dev.inferj.kernels.GgmlType;
 import dev.inferj.kernels.KernelWarmUp;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.TileLayout;

@@ -9,7 +9,6 @@ import dev.inferj.Session;
 import dev.inferj.SharedData;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
-import dev.inferj.gguf.GgufWriter;
 import dev.inferj.kernels.GgmlType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -38,18 +37,17 @@ class FalconLayoutTest {
 
     /** falcon-f32 with attn_norm_2 = attn_norm, its weights times {@code factor}. */
     private Path withSecondNorm(float factor) {
-        Path out = dir.resolve("falcon-40b-layout-" + factor + ".gguf");
         try (GgufFile f = GgufFile.open(SharedData.model("falcon-f32.gguf"))) {
-            GgufWriter w = GgufWriter.copyOf(f);
-            for (int l = 0; l < f.getInt("falcon.block_count", 1, 1024); l++) {
-                w.addTensor("blk." + l + ".attn_norm_2.weight", GgmlType.F32, new long[] {128},
-                        scaled(f, "blk." + l + ".attn_norm.weight", factor));
-                w.addTensor("blk." + l + ".attn_norm_2.bias", GgmlType.F32, new long[] {128},
-                        scaled(f, "blk." + l + ".attn_norm.bias", 1f));
-            }
-            w.write(out);
+            int layers = f.getInt("falcon.block_count", 1, 1024);
+            return ModelVariants.of("falcon-f32.gguf", dir.resolve("falcon-40b-layout-" + factor + ".gguf"), w -> {
+                for (int l = 0; l < layers; l++) {
+                    w.addTensor("blk." + l + ".attn_norm_2.weight", GgmlType.F32, new long[] {128},
+                            scaled(f, "blk." + l + ".attn_norm.weight", factor));
+                    w.addTensor("blk." + l + ".attn_norm_2.bias", GgmlType.F32, new long[] {128},
+                            scaled(f, "blk." + l + ".attn_norm.bias", 1f));
+                }
+            });
         }
-        return out;
     }
 
     private static byte[] scaled(GgufFile f, String name, float factor) {

@@ -38,13 +38,7 @@ class HostileModelTest {
 
     /** A copy of the small dense model with {@code edit} applied. */
     private Path variant(String base, Consumer<GgufWriter> edit) {
-        Path out = dir.resolve("variant.gguf");
-        try (GgufFile f = GgufFile.open(SharedData.model(base))) {
-            GgufWriter w = GgufWriter.copyOf(f);
-            edit.accept(w);
-            w.write(out);
-        }
-        return out;
+        return ModelVariants.of(base, dir.resolve("variant.gguf"), edit);
     }
 
     private static <T extends Throwable> T loadFails(Class<T> type, Path file, String... fragments) {

@@ -13,7 +13,6 @@ import dev.inferj.SharedData;
 import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufValue;
-import dev.inferj.gguf.GgufWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -121,25 +120,24 @@ class MetadataKeysTest {
     @MethodSource("cases")
     void eachKeyIsReadRefusedOrWithoutEffect(String model, String key, Use use, Object value) {
         Path base = SharedData.model(model + ".gguf");
-        Path changed = dir.resolve("changed.gguf");
         try (GgufFile f = GgufFile.open(base)) {
             if (value instanceof Integer i && f.has(key) && f.getLong(key) == i) {
                 value = 2 * i; // a change, whatever the model's own value
             }
-            GgufWriter w = GgufWriter.copyOf(f);
-            GgufValue v = switch (value) {
-                case Integer i -> GgufValue.ofUInt32(i);
-                case Float x -> GgufValue.ofFloat32(x);
-                case Boolean b -> GgufValue.ofBool(b);
-                default -> GgufValue.ofString((String) value);
-            };
+        }
+        GgufValue v = switch (value) {
+            case Integer i -> GgufValue.ofUInt32(i);
+            case Float x -> GgufValue.ofFloat32(x);
+            case Boolean b -> GgufValue.ofBool(b);
+            default -> GgufValue.ofString((String) value);
+        };
+        Path changed = ModelVariants.of(model + ".gguf", dir.resolve("changed.gguf"), w -> {
             if (w.value(key) != null) {
                 w.replace(key, v);
             } else {
                 w.put(key, v);
             }
-            w.write(changed);
-        }
+        });
         float[] before = logits(base);
         switch (use) {
             case REFUSED -> {

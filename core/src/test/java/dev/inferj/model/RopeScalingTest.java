@@ -9,9 +9,7 @@ import dev.inferj.InferjException;
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
 import dev.inferj.Session;
-import dev.inferj.SharedData;
 import dev.inferj.UnsupportedModelException;
-import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufWriter;
 import dev.inferj.kernels.GgmlType;
@@ -40,13 +38,7 @@ class RopeScalingTest {
     Path dir;
 
     private Path variant(String base, Consumer<GgufWriter> edit) {
-        Path out = dir.resolve("variant.gguf");
-        try (GgufFile f = GgufFile.open(SharedData.model(base))) {
-            GgufWriter w = GgufWriter.copyOf(f);
-            edit.accept(w);
-            w.write(out);
-        }
-        return out;
+        return ModelVariants.of(base, dir.resolve("variant.gguf"), edit);
     }
 
     /**

@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
-import dev.inferj.SharedData;
 import dev.inferj.UnsupportedModelException;
-import dev.inferj.gguf.GgufFile;
-import dev.inferj.gguf.GgufWriter;
 import dev.inferj.kernels.GgmlType;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -40,11 +37,9 @@ class TensorNamesTest {
         "qwen2-f32, blk.1.attn_rot_embd, 16"})
     void aTensorInferjWouldNotReadIsRefusedByName(String model, String tensor, String shape) {
         long[] dims = Arrays.stream(shape.split(" ")).mapToLong(Long::parseLong).toArray();
-        Path file = dir.resolve("with-tensor.gguf");
-        try (GgufFile f = GgufFile.open(SharedData.model(model + ".gguf"))) {
-            int elements = (int) Arrays.stream(dims).reduce(1, (a, b) -> a * b);
-            GgufWriter.copyOf(f).addTensor(tensor, GgmlType.F32, dims, new byte[4 * elements]).write(file);
-        }
+        int elements = (int) Arrays.stream(dims).reduce(1, (a, b) -> a * b);
+        Path file = ModelVariants.of(model + ".gguf", dir.resolve("with-tensor.gguf"),
+                w -> w.addTensor(tensor, GgmlType.F32, dims, new byte[4 * elements]));
         UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
                 () -> Model.load(file, ModelOptions.defaults().withContextLength(32)).close());
         assertTrue(e.getMessage().contains(tensor), "\"" + e.getMessage() + "\" should name " + tensor);
