@@ -206,16 +206,17 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
          */
         private void tileAll(Arena arena, TileCache cache) {
             List<GgufTensorInfo> tileable = file.tensors().stream().filter(TensorReader::tileable).toList();
+            long bytes = tileable.stream().mapToLong(t -> file.data(t).byteSize()).sum();
+            if (bytes >= WARM_UP_BYTES) {
+                // the JIT compiles this model's tiled kernels while the weights are copied (or mapped from the cache)
+                KernelWarmUp.start(tileable.stream().map(GgufTensorInfo::type).toList());
+            }
             if (cache != null) {
                 Map<String, MemorySegment> cached = cache.read(tileable, tileable.stream().map(t -> t.byteSize()).toList(), arena);
                 if (cached != null) {
                     tiled.putAll(cached);
                     return;
                 }
-            }
-            long bytes = tileable.stream().mapToLong(t -> file.data(t).byteSize()).sum();
-            if (bytes >= WARM_UP_BYTES) {
-                KernelWarmUp.start(); // the JIT compiles the tiled kernels while the weights are copied
             }
             try {
                 tileable.parallelStream().forEach(t -> {

@@ -2,47 +2,56 @@ package dev.inferj.kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Gets the JIT to compile the hot kernels before a model needs them: until C2 has compiled a
  * Vector API kernel it runs many times slower, and the first forward pass of a large model would
- * pay for that. {@link #start} runs the tiled Q4_0, Q8_0 and K-quant (Q2_K to Q6_K) products (one token and a batch) on
- * small random matrices in a background thread, once per JVM, while the caller goes on loading.
+ * pay for that. {@link #start} runs the tiled products (one token and a batch) of the weight types a
+ * model holds on small random matrices in a background thread while the caller goes on loading; each
+ * type once per JVM. Only those types: on a machine of two cores, warming kernels the model never calls
+ * takes the CPU from the loading and from the warm-up of the ones it does.
  */
 public final class KernelWarmUp {
 
-    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    /** The tiled types whose products have been warmed up, or are being. */
+    private static final Set<GgmlType> WARMED = ConcurrentHashMap.newKeySet();
     /** Enough calls for C2 to compile every kernel the products use. */
     private static final int ROUNDS = 3_000;
 
     private KernelWarmUp() {
     }
 
-    /** Starts the warm-up on a daemon thread, the first time only; later calls return at once. */
-    public static void start() {
-        if (STARTED.compareAndSet(false, true)) {
-            Thread.ofPlatform().daemon().name("inferj-warm-up").start(KernelWarmUp::run);
+    /**
+     * Starts warming up the tiled products of those of {@code types} not warmed up yet, on a daemon thread;
+     * returns at once (and starts nothing when there is nothing new to warm).
+     */
+    public static void start(Collection<GgmlType> types) {
+        List<GgmlType> fresh = types.stream().distinct().filter(t -> TileLayout.supports(t, TileLayout.TILE_ROWS)).filter(WARMED::add).toList();
+        if (!fresh.isEmpty()) {
+            Thread.ofPlatform().daemon().name("inferj-warm-up").start(() -> run(fresh));
         }
     }
 
-    private static void run() {
+    private static void run(List<GgmlType> types) {
         Kernels k = Kernels.get();
         int rows = 2 * TileLayout.TILE_ROWS;
         int cols = 256;
         SplittableRandom random = new SplittableRandom(1);
         try (Arena arena = Arena.ofConfined()) {
-            GgmlType[] types = {GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K,
-                GgmlType.Q6_K};
-            WeightMatrix[] matrices = new WeightMatrix[types.length];
-            for (int t = 0; t < types.length; t++) {
-                MemorySegment rowMajor = arena.allocate(types[t].byteSize(cols) * rows, 64);
+            WeightMatrix[] matrices = new WeightMatrix[types.size()];
+            for (int t = 0; t < types.size(); t++) {
+                GgmlType type = types.get(t);
+                MemorySegment rowMajor = arena.allocate(type.byteSize(cols) * rows, 64);
                 for (long i = 0; i < rowMajor.byteSize(); i++) {
                     // small bytes: read as F16, block scales are tiny finite values
                     rowMajor.set(ScalarKernels.BYTE, i, (byte) (random.nextInt(64)));
                 }
-                WeightMatrix w = new WeightMatrix("warm-up " + types[t], types[t], rowMajor, rows, cols);
+                WeightMatrix w = new WeightMatrix("warm-up " + type, type, rowMajor, rows, cols);
                 matrices[t] = TileLayout.repack(w, arena.allocate(rowMajor.byteSize(), 64));
             }
             float[] x = new float[cols];

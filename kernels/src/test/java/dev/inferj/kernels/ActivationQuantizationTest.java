@@ -97,7 +97,7 @@ class ActivationQuantizationTest {
         assertEquals(-127, p.quants()[300]);
     }
 
-    /** Each quant is within half a step of its value, and the group sums are the sums of the quants. */
+    /** Each quant is within half a step of its value (up to float rounding), and the group sums are the sums of the quants. */
     @Property(tries = 200)
     void q8_KRoundsEachValueToTheNearestStep(@ForAll @IntRange(min = 1, max = 4) int blocks, @ForAll long seed) {
         Random rnd = new Random(seed);
@@ -111,7 +111,8 @@ class ActivationQuantizationTest {
             float d = p.scales()[b];
             for (int i = b * 256; i < (b + 1) * 256; i++) {
                 double error = Math.abs((double) p.quants()[i] * d - x[i]);
-                if (error > Math.abs(d) * 0.5000001) {
+                // half a step, plus the roundings of iscale * x and of d = 1 / iscale (each 2^-24 of up to 127 steps)
+                if (error > Math.abs(d) * (0.5 + 2 * 127 * 0x1p-24)) {
                     throw new AssertionError("element " + i + " = " + x[i] + " quantized to " + p.quants()[i] + " * " + d);
                 }
             }

@@ -11,9 +11,9 @@ class KernelWarmUpTest {
 
     @Test
     @Timeout(120)
-    void startsOneBackgroundThreadPerJvmThatFinishes() throws InterruptedException {
-        KernelWarmUp.start();
-        KernelWarmUp.start();
+    void warmsEachTiledTypeOncePerJvmOnABackgroundThreadThatFinishes() throws InterruptedException {
+        KernelWarmUp.start(List.of(GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.F16));
+        KernelWarmUp.start(List.of(GgmlType.Q4_K, GgmlType.Q4_0));
         List<Thread> warming = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("inferj-warm-up")).toList();
         assertTrue(warming.size() <= 1, "warm-up threads: " + warming);
@@ -21,8 +21,8 @@ class KernelWarmUpTest {
             assertTrue(t.isDaemon(), "the warm-up must not keep the JVM alive");
             t.join();
         }
-        KernelWarmUp.start();
+        KernelWarmUp.start(List.of(GgmlType.Q4_0, GgmlType.F32));
         assertEquals(0, Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("inferj-warm-up")).count(), "a later start runs nothing");
+                .filter(t -> t.getName().equals("inferj-warm-up")).count(), "a later start of warmed types runs nothing");
     }
 }
