@@ -37,8 +37,8 @@ public record TileCache(Path file, long sourceSize, long sourceModified) {
     private static final System.Logger LOG = System.getLogger(TileCache.class.getName());
     /** "INFJTIL1", little-endian. */
     private static final long MAGIC = 0x314c49544a464e49L;
-    /** Bump when {@link dev.inferj.kernels.TileLayout} changes. */
-    private static final int VERSION = 2;
+    /** Bump when {@link dev.inferj.kernels.TileLayout} changes (3: Q2_K and Q3_K tiled, Q5_K's quants as 5-bit fields). */
+    private static final int VERSION = 3;
     private static final int HEADER_BYTES = 64;
     private static final int ALIGN = 64;
     private static final long WRITE_CHUNK = 1L << 30;
