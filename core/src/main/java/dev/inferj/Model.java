@@ -39,18 +39,22 @@ public final class Model implements AutoCloseable {
     private final int sessionContextLength;
     private final String chatTemplateSource;
     private volatile ChatTemplate chatTemplate;
+    private final LoadTimings loadTimings;
 
-    private Model(GgufFile file, Arena tileArena, TileCache tileCache, ModelOptions options) {
+    private Model(GgufFile file, Arena tileArena, TileCache tileCache, ModelOptions options, long started, long mapped) {
         this.file = file;
         this.tileArena = tileArena;
         this.tokenizer = Tokenizer.of(VocabularyLoader.fromGguf(file));
         this.config = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
+        long read = System.nanoTime();
         this.weights = TransformerWeights.fromGguf(file, config, tileArena, tileCache);
+        long loaded = System.nanoTime();
         this.sessionContextLength = options.contextLength() > 0
                 ? options.contextLength()
                 : Math.min(config.contextLength(), ModelOptions.DEFAULT_CONTEXT_CAP);
         this.pool = new WorkerPool(options.threads());
         this.chatTemplateSource = file.getString(CHAT_TEMPLATE_KEY, null);
+        this.loadTimings = new LoadTimings(mapped - started, read - mapped, loaded - read, System.nanoTime() - started);
     }
 
     /** Where GGUF files keep the model's Jinja chat template. */
@@ -69,12 +73,14 @@ public final class Model implements AutoCloseable {
      * @throws InferjException            when it cannot be read
      */
     public static Model load(Path path, ModelOptions options) {
+        long started = System.nanoTime();
         GgufFile file = GgufFile.open(path);
+        long mapped = System.nanoTime();
         Arena tileArena = options.tileWeights() ? Arena.ofShared() : null;
         try {
             TileCache tileCache = tileArena != null && options.tileCache() != null
                     ? TileCache.of(path, options.tileCache()) : null;
-            return new Model(file, tileArena, tileCache, options);
+            return new Model(file, tileArena, tileCache, options, started, mapped);
         } catch (RuntimeException | Error e) {
             if (tileArena != null) {
                 tileArena.close();
@@ -129,6 +135,11 @@ public final class Model implements AutoCloseable {
             chatTemplate = t;
         }
         return t;
+    }
+
+    /** Where the load spent its time. */
+    public LoadTimings loadTimings() {
+        return loadTimings;
     }
 
     /** The kernels doing the arithmetic ("scalar", "vector-512", ...). */

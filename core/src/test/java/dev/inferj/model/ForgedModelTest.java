@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.inferj.GenerateOptions;
 import dev.inferj.Generation;
+import dev.inferj.LoadTimings;
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
 import dev.inferj.Session;
@@ -40,6 +41,9 @@ class ForgedModelTest {
         try (Model model = Model.load(file, ModelOptions.defaults().withThreads(2).withContextLength(64));
              Session session = model.newSession()) {
             assertEquals(Shape.TINY.vocabularySize(), model.info().vocabularySize());
+            LoadTimings t = model.loadTimings();
+            assertTrue(t.mapNanos() > 0 && t.weightsNanos() > 0, t.toString());
+            assertTrue(t.totalNanos() >= t.mapNanos() + t.vocabularyNanos() + t.weightsNanos(), t.toString());
             float[] logits = session.evaluate(1, 300, 1000, 2047);
             assertEquals(2048, logits.length);
             float min = Float.MAX_VALUE;

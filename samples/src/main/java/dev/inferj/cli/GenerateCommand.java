@@ -1,6 +1,7 @@
 package dev.inferj.cli;
 
 import dev.inferj.Generation;
+import dev.inferj.LoadTimings;
 import dev.inferj.Model;
 import dev.inferj.Session;
 import java.io.PrintWriter;
@@ -36,6 +37,12 @@ final class GenerateCommand implements Callable<Integer> {
             });
             out.println();
             out.flush();
+            if (spec.commandLine().getParseResult().hasMatchedOption("--verbose")) {
+                LoadTimings t = m.loadTimings();
+                spec.commandLine().getErr().printf("load: map %d ms, vocabulary %d ms, weights %d ms, total %d ms | prompt %d ms%n",
+                        t.mapNanos() / 1_000_000, t.vocabularyNanos() / 1_000_000, t.weightsNanos() / 1_000_000,
+                        t.totalNanos() / 1_000_000, g.timings().promptNanos() / 1_000_000);
+            }
             spec.commandLine().getErr().printf("prompt: %d tokens, %.1f t/s | generation: %d tokens, %.1f t/s | %s, %d threads%n",
                     g.timings().promptTokens(), g.timings().promptTokensPerSecond(),
                     g.timings().generatedTokens(), g.timings().generationTokensPerSecond(),

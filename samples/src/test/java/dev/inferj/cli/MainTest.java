@@ -36,6 +36,15 @@ class MainTest {
     }
 
     @Test
+    void verboseGenerateReportsTheLoadPhases() {
+        String model = SharedData.model("stories260K.gguf").toString();
+        int code = run("generate", "--verbose", "--model", model, "--prompt", "Once upon a time", "-n", "4", "--temp", "0");
+        assertEquals(0, code, err.toString());
+        assertTrue(err.toString().matches(
+                "(?s).*load: map \\d+ ms, vocabulary \\d+ ms, weights \\d+ ms, total \\d+ ms \\| prompt \\d+ ms\n.*"), err.toString());
+    }
+
+    @Test
     void inspectListsMetadataAndTensors() {
         int code = run("inspect", SharedData.model("llama-dense-q4_0.gguf").toString());
         assertEquals(0, code, err.toString());
