@@ -51,7 +51,7 @@ final class InspectCommand implements Callable<Integer> {
     private String support() {
         try (Model m = Model.load(file, ModelOptions.defaults().withTileWeights(false).withThreads(1).withContextLength(16))) {
             ModelInfo info = m.info();
-            return "supported: yes (" + info.architecture() + ", " + info.parameterLayers() + " layers, vocabulary "
+            return "supported: yes (" + info.architecture() + ", layers " + info.parameterLayers() + ", vocabulary "
                     + info.vocabularySize() + ")";
         } catch (InferjException e) {
             return "supported: no: " + e.getMessage();
