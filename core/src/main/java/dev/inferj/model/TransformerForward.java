@@ -19,6 +19,8 @@ import java.util.Arrays;
 public final class TransformerForward {
     /** Most tokens one call processes together. */
     public static final int MAX_BATCH = 32;
+    /** llama.cpp's default batch size, which decides whether it sums in its batched order. */
+    private static final int GGML_BATCH = 512;
 
     private final ModelConfig c;
     private final TransformerWeights w;
@@ -54,6 +56,10 @@ public final class TransformerForward {
     private final float[] ones;
     private final float[][] logits;
     private final float[] scores;
+    /** Scores of one head and token: the context rounded up to whole vectors. */
+    private final int scoreStretch;
+    /** The attention's partial sums over positions: per head, up to four vectors' lanes of rows of the head's width. */
+    private final float[] partialSums;
     private final PreparedVector[] prepared;
     private final PreparedVector[] queryF16;
     private final Projection projection = new Projection();
@@ -63,6 +69,8 @@ public final class TransformerForward {
     private final float embeddingScale;
     /** Tokens in the current batch. */
     private int count;
+    /** Whether ggml would evaluate the current tokens as part of a batch (its order of sums differs for one token). */
+    private boolean batched;
 
     public TransformerForward(ModelConfig config, TransformerWeights weights, Kernels kernels, WorkerPool pool, int contextLength) {
         this.c = config;
@@ -108,7 +116,10 @@ public final class TransformerForward {
         ones = new float[parallel > 0 ? c.feedForwardLength() : 0];
         Arrays.fill(ones, 1f);
         logits = new float[1][c.vocabularySize()];
-        scores = new float[c.headCount() * contextLength];
+        int lanes = kernels.lanes();
+        scoreStretch = (contextLength + lanes - 1) / lanes * lanes;
+        scores = new float[c.headCount() * scoreStretch];
+        partialSums = new float[c.headCount() * 4 * lanes * c.headDim()];
         prepared = new PreparedVector[MAX_BATCH];
         queryF16 = new PreparedVector[MAX_BATCH];
         for (int b = 0; b < MAX_BATCH; b++) {
@@ -142,6 +153,7 @@ public final class TransformerForward {
 
     /**
      * Runs {@code tokens[from, from + n)} at positions {@code position, position + 1, ...}
+     * ({@code tokens} being the whole evaluation, for the order of sums llama.cpp would take)
      * (earlier positions must already be in the cache; {@code n <= MAX_BATCH}) and returns the
      * logits after the last one when {@code wantLogits}, else {@code null}. The returned array
      * is reused by the next call.
@@ -151,6 +163,9 @@ public final class TransformerForward {
             throw new IllegalArgumentException("batch of " + n + " tokens; 1 to " + MAX_BATCH + " allowed");
         }
         count = n;
+        // llama.cpp evaluates tokens (the whole evaluation) in batches of up to 512
+        int ggmlBatchStart = from - from % GGML_BATCH;
+        batched = Math.min(GGML_BATCH, tokens.length - ggmlBatchStart) > 1;
         int embd = c.embeddingLength();
         for (int b = 0; b < n; b++) {
             k.dequantizeRow(w.tokenEmbedding(), tokens[from + b], x[b], 0);
@@ -442,33 +457,45 @@ public final class TransformerForward {
             pool.forRange(c.headCount(), this);
         }
 
+        /**
+         * Scores and softmax over whole vectors from a multiple of the lane count, the positions outside the window
+         * at minus infinity, and the weighted sum of the values in partial sums by position modulo the rows of
+         * ggml's accumulators: its sums run over the whole cache, so this is the order in which they meet the
+         * positions (one vector for a batch, four for a single token).
+         */
         @Override
         public void run(int fromHead, int toHead) {
             int hd = c.headDim();
             int group = c.headCount() / c.headCountKv();
-            int s = fromHead * cache.contextLength(); // this share's own stretch of the scores buffer
+            int lanes = k.lanes();
+            int rows = batched ? lanes : 4 * lanes;
+            int s = fromHead * scoreStretch; // this share's own stretch of the scores buffer
+            int p = fromHead * 4 * lanes * hd; // and of the partial sums
             for (int h = fromHead; h < toHead; h++) {
                 int kvHead = h / group;
                 for (int b = 0; b < count; b++) {
                     int last = position + b;
                     int first = c.isLocalLayer(layer) ? Math.max(0, last - c.slidingWindow() + 1) : 0;
-                    int n = last - first + 1;
+                    int start = first - first % lanes;
+                    int end = Math.min(scoreStretch, (last + lanes) / lanes * lanes);
                     float[] qf = queryF16[b].values();
+                    Arrays.fill(scores, s, s + end - start, Float.NEGATIVE_INFINITY);
                     for (int t = first; t <= last; t++) {
-                        scores[s + t - first] = k.dotF16(cache.memory(), cache.keyOffset(layer, t, kvHead, hd), qf, h * hd, hd)
-                                * attentionScale;
+                        long key = cache.keyOffset(layer, t, kvHead, hd);
+                        float dot = batched ? k.dotF16(cache.memory(), key, qf, h * hd, hd) : k.dotF16Unrolled(cache.memory(), key, qf, h * hd, hd);
+                        scores[s + t - start] = dot * attentionScale;
                     }
                     if (c.attentionSoftcap() > 0f) {
-                        softcap(scores, s, n, c.attentionSoftcap());
+                        softcap(scores, s + first - start, last - first + 1, c.attentionSoftcap());
                     }
-                    k.softmax(scores, s, n);
-                    float[] out = attentionOut[b];
-                    Arrays.fill(out, h * hd, (h + 1) * hd, 0f);
+                    k.softmax(scores, s, end - start);
+                    Arrays.fill(partialSums, p, p + rows * hd, 0f);
                     for (int t = first; t <= last; t++) {
                         // ggml rounds the probabilities to F16 before the product with the F16 values
-                        float p = Float.float16ToFloat(Float.floatToFloat16(scores[s + t - first]));
-                        k.axpyF16(p, cache.memory(), cache.valueOffset(layer, t, kvHead, hd), out, h * hd, hd);
+                        float prob = Float.float16ToFloat(Float.floatToFloat16(scores[s + t - start]));
+                        k.axpyF16(prob, cache.memory(), cache.valueOffset(layer, t, kvHead, hd), partialSums, p + t % rows * hd, hd);
                     }
+                    k.sumRows(partialSums, p, rows, hd, attentionOut[b], h * hd);
                 }
             }
         }

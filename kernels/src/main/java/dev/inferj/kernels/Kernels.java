@@ -43,11 +43,32 @@ public interface Kernels {
     /** Plain float dot product. */
     float dot(float[] a, int aOffset, float[] b, int bOffset, int n);
 
-    /** Dot product of {@code n} half-precision values at {@code f16[byteOffset]} with {@code x[xOffset, xOffset + n)}. */
+    /**
+     * Dot product of {@code n} half-precision values at {@code f16[byteOffset]} with {@code x[xOffset, xOffset + n)},
+     * in the order of ggml's batched product (llamafile's sgemm): one accumulator of {@link #lanes()}.
+     */
     float dotF16(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n);
 
-    /** {@code y[yOffset + i] += a * f16[i]} for {@code n} half-precision values at {@code f16[byteOffset]}. */
+    /**
+     * The same product in the order of ggml's single-row one ({@code ggml_vec_dot_f16}): four accumulators of
+     * {@link #lanes()} stepped together and summed as {@link #sumRows} sums, the elements past the last whole
+     * step added in double.
+     */
+    float dotF16Unrolled(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n);
+
+    /** {@code y[yOffset + i] = fma(a, f16[i], y[yOffset + i])} for {@code n} half-precision values at {@code f16[byteOffset]}. */
     void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n);
+
+    /** The width of the float vectors whose summation orders these kernels follow (ggml's on the same machine). */
+    int lanes();
+
+    /**
+     * {@code out[outOffset + i]} = the sum over {@code r < count} of {@code rows[offset + r * n + i]}, for
+     * {@code i < n}, in ggml's order for its accumulators: {@code count} is {@link #lanes()} (lane r of one
+     * vector) or four times it (lane r % lanes of vector r / lanes, the four folded as (0 + 2) + (1 + 3)); the
+     * lanes are then summed by halving (lane l plus lane l + half).
+     */
+    void sumRows(float[] rows, int offset, int count, int n, float[] out, int outOffset);
 
     /** Stores {@code x[xOffset, xOffset + n)} rounded to half precision (ties to even) at {@code dst[byteOffset]}. */
     void storeF16(float[] x, int xOffset, MemorySegment dst, long byteOffset, int n);
@@ -55,7 +76,7 @@ public interface Kernels {
     /** {@code out[i] = x[i] / sqrt(mean(x²) + eps) * weight[i]} over {@code n} elements (the sum of squares in double, as ggml). */
     void rmsNorm(float[] x, int xOffset, float[] weight, float[] out, int outOffset, int n, float eps);
 
-    /** In place: {@code x = exp(x - max) / sum}. */
+    /** In place: {@code x = exp(x - max) / sum}, as ggml computes it (see the implementations). */
     void softmax(float[] x, int offset, int n);
 
     /** In place: {@code gate[i] = silu(gate[i]) * up[i]}, {@code silu(v) = v / (1 + exp(-v))}. */

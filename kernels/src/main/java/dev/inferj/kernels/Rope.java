@@ -99,8 +99,9 @@ public final class Rope {
                 int b = neox ? base + i + half : base + 2 * i + 1;
                 float x0 = x[a];
                 float x1 = x[b];
-                x[a] = x0 * cos[i] - x1 * sin[i];
-                x[b] = x0 * sin[i] + x1 * cos[i];
+                // as ggml is compiled (GCC contracts these to fused multiply-adds): under cancellation it matters
+                x[a] = Math.fma(x0, cos[i], -(x1 * sin[i]));
+                x[b] = Math.fma(x0, sin[i], x1 * cos[i]);
             }
         }
     }

@@ -312,18 +312,72 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public float dotF16(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n) {
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
+        int lanes = lanes();
+        float[] partial = new float[lanes];
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            for (int j = 0; j < lanes; j++) {
+                partial[j] = Math.fma(Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * (i + j))), x[xOffset + i + j], partial[j]);
+            }
+        }
+        float sum = sumColumn(partial, 0, 1, lanes);
+        for (; i < n; i++) {
             sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
         }
         return sum;
     }
 
     @Override
+    public float dotF16Unrolled(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n) {
+        int step = 4 * lanes();
+        float[] partial = new float[step];
+        int i = 0;
+        for (; i + step <= n; i += step) {
+            for (int j = 0; j < step; j++) {
+                partial[j] = Math.fma(Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * (i + j))), x[xOffset + i + j], partial[j]);
+            }
+        }
+        double sum = sumColumn(partial, 0, 1, step);
+        for (; i < n; i++) {
+            sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
+        }
+        return (float) sum;
+    }
+
+    @Override
     public void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] += a * Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i));
+            y[yOffset + i] = Math.fma(a, Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)), y[yOffset + i]);
         }
+    }
+
+    @Override
+    public int lanes() {
+        return 16;
+    }
+
+    @Override
+    public void sumRows(float[] rows, int offset, int count, int n, float[] out, int outOffset) {
+        for (int i = 0; i < n; i++) {
+            out[outOffset + i] = sumColumn(rows, offset + i, n, count);
+        }
+    }
+
+    /** {@code p[offset + r * stride]} for {@code r < count}, summed as {@link Kernels#sumRows} sums. */
+    final float sumColumn(float[] p, int offset, int stride, int count) {
+        int lanes = lanes();
+        float[] v = new float[lanes];
+        for (int l = 0; l < lanes; l++) {
+            v[l] = count == lanes ? p[offset + l * stride]
+                    : (p[offset + l * stride] + p[offset + (2 * lanes + l) * stride])
+                            + (p[offset + (lanes + l) * stride] + p[offset + (3 * lanes + l) * stride]);
+        }
+        for (int half = lanes / 2; half > 0; half /= 2) {
+            for (int l = 0; l < half; l++) {
+                v[l] += v[l + half];
+            }
+        }
+        return v[0];
     }
 
     @Override
@@ -347,29 +401,45 @@ public class ScalarKernels implements Kernels {
         }
     }
 
+    /**
+     * As ggml's softmax: whole chunks of {@link #lanes()} through ggml's vector exp, each chunk summed
+     * by halving into a float and the chunks' sums added in double; the tail through libm's exp.
+     */
     @Override
     public void softmax(float[] x, int offset, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, x[offset + i]);
         }
+        int lanes = lanes();
+        float[] chunk = new float[lanes];
         double sum = 0;
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            for (int l = 0; l < lanes; l++) {
+                chunk[l] = x[offset + i + l] = GgmlExp.exp(x[offset + i + l] - max);
+            }
+            sum += sumColumn(chunk, 0, 1, lanes);
+        }
+        for (; i < n; i++) {
             float e = (float) Math.exp(x[offset + i] - max);
             x[offset + i] = e;
             sum += e;
         }
         float inv = (float) (1.0 / sum);
-        for (int i = 0; i < n; i++) {
+        for (i = 0; i < n; i++) {
             x[offset + i] *= inv;
         }
     }
 
+    /** As ggml: whole chunks of {@link #lanes()} through ggml's vector exp, the tail through libm's. */
     @Override
     public void swiGlu(float[] gate, float[] up, int n) {
+        int whole = n - n % lanes();
         for (int i = 0; i < n; i++) {
             float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+            float e = i < whole ? GgmlExp.exp(-g) : (float) Math.exp(-g);
+            gate[i] = g / (1f + e) * up[i];
         }
     }
 

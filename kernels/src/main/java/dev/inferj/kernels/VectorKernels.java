@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link Kernels} with the Vector API: the hot operations get vector bodies, the rest (softmax,
- * dequantizeRow, storeF16) stay those of {@link ScalarKernels}. This is the only class that
+ * {@link Kernels} with the Vector API: the hot operations get vector bodies, the rest (dequantizeRow,
+ * storeF16) stay those of {@link ScalarKernels}. This is the only class that
  * imports {@code jdk.incubator.vector}; {@link KernelProvider} loads it reflectively.
  *
  * <p>Every species is a {@code static final} constant because C2 intrinsifies vector operations
@@ -26,9 +26,10 @@ import jdk.incubator.vector.VectorSpecies;
  * forced below the machine's preferred one with {@code -Dinferj.kernels.bits=256} (or 128).
  *
  * <p>Results: prepare, {@code axpyF16}, {@code add} and {@code scale} are bit-for-bit those of the
- * scalar reference; rmsNorm agrees to a few ulps (its double sum of squares is taken in another
- * order); swiGlu to a few ulps (vector exp); the dot products and matrix products differ by float
- * summation order only (several accumulators and fused multiply-adds).
+ * scalar reference, and so are softmax, swiGlu, sumRows and the F16 dot products at 512 bits (the
+ * scalar reference follows ggml's 16 lanes of AVX-512; narrower vectors group their sums by their
+ * width); rmsNorm agrees to a few ulps (its double sum of squares is taken in another order); the
+ * quantized dot products and matrix products differ by float summation order only.
  */
 final class VectorKernels extends ScalarKernels {
 
@@ -439,21 +440,45 @@ final class VectorKernels extends ScalarKernels {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            // S2I sign-extends, so bit 31 of each int is the half's sign bit
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(H, f16, byteOffset + 2L * i, LE)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            IntVector abs = h.and(0x7fff);
-            IntVector shifted = abs.lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                    .blend(shifted.or(0x7f800000), abs.compare(VectorOperators.GE, 0x7c00));
-            FloatVector w = bits.or(h.and(0x80000000)).reinterpretAsFloats();
-            acc = w.fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+            acc = halves(f16, byteOffset + 2L * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc);
         }
         float sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
         }
         return sum;
+    }
+
+    /** {@code F.length()} half-precision values at {@code f16[byteOffset]} as floats (small enough for C2 to inline). */
+    private static FloatVector halves(MemorySegment f16, long byteOffset) {
+        // S2I sign-extends, so bit 31 of each int is the half's sign bit
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, f16, byteOffset, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector abs = h.and(0x7fff);
+        IntVector shifted = abs.lanewise(VectorOperators.LSHL, 13);
+        IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                .blend(shifted.or(0x7f800000), abs.compare(VectorOperators.GE, 0x7c00));
+        return bits.or(h.and(0x80000000)).reinterpretAsFloats();
+    }
+
+    @Override
+    public float dotF16Unrolled(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int lanes = F.length();
+        int i = 0;
+        for (; i + 4 * lanes <= n; i += 4 * lanes) {
+            acc0 = halves(f16, byteOffset + 2L * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = halves(f16, byteOffset + 2L * (i + lanes)).fma(FloatVector.fromArray(F, x, xOffset + i + lanes), acc1);
+            acc2 = halves(f16, byteOffset + 2L * (i + 2 * lanes)).fma(FloatVector.fromArray(F, x, xOffset + i + 2 * lanes), acc2);
+            acc3 = halves(f16, byteOffset + 2L * (i + 3 * lanes)).fma(FloatVector.fromArray(F, x, xOffset + i + 3 * lanes), acc3);
+        }
+        double sum = sumLanes(acc0.add(acc2).add(acc1.add(acc3)));
+        for (; i < n; i++) {
+            sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
+        }
+        return (float) sum;
     }
 
     /** bfloat16 weights: the upper half of a float. One accumulator, so that {@link #halfMatMul} can give the same bits. */
@@ -1562,18 +1587,43 @@ final class VectorKernels extends ScalarKernels {
     public void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            // the conversion of dotF16
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(H, f16, byteOffset + 2L * i, LE)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            IntVector abs = h.and(0x7fff);
-            IntVector shifted = abs.lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                    .blend(shifted.or(0x7f800000), abs.compare(VectorOperators.GE, 0x7c00));
-            FloatVector v = bits.or(h.and(0x80000000)).reinterpretAsFloats().mul(a);
-            FloatVector.fromArray(F, y, yOffset + i).add(v).intoArray(y, yOffset + i);
+            halves(f16, byteOffset + 2L * i).fma(FloatVector.broadcast(F, a), FloatVector.fromArray(F, y, yOffset + i)).intoArray(y, yOffset + i);
         }
         for (; i < n; i++) {
-            y[yOffset + i] += a * Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i));
+            y[yOffset + i] = Math.fma(a, Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)), y[yOffset + i]);
+        }
+    }
+
+    @Override
+    public int lanes() {
+        return F.length();
+    }
+
+    @Override
+    public void sumRows(float[] rows, int offset, int count, int n, float[] out, int outOffset) {
+        int lanes = F.length();
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += lanes) {
+            // the lanes of ggml's accumulators are rows here, each column summed in its own vector lane
+            for (int l = 0; l < lanes; l++) {
+                int at = offset + l * n + i;
+                FloatVector v = FloatVector.fromArray(F, rows, at);
+                if (count != lanes) {
+                    v = v.add(FloatVector.fromArray(F, rows, at + 2 * lanes * n))
+                            .add(FloatVector.fromArray(F, rows, at + lanes * n).add(FloatVector.fromArray(F, rows, at + 3 * lanes * n)));
+                }
+                v.intoArray(rows, at);
+            }
+            for (int half = lanes / 2; half > 0; half /= 2) {
+                for (int l = 0; l < half; l++) {
+                    int at = offset + l * n + i;
+                    FloatVector.fromArray(F, rows, at).add(FloatVector.fromArray(F, rows, at + half * n)).intoArray(rows, at);
+                }
+            }
+            FloatVector.fromArray(F, rows, offset + i).intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) {
+            out[outOffset + i] = sumColumn(rows, offset + i, n, count);
         }
     }
 
@@ -1606,7 +1656,34 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
-    /** The vector {@link #exp} is within an ulp or two of the scalar {@code (float) Math.exp}; the rest is the same operations. */
+    /** As the scalar softmax (ggml's), a vector at a time: {@link #exp} and {@link #sumLanes} are its chunk's exp and sum. */
+    @Override
+    public void softmax(float[] x, int offset, int n) {
+        int bound = F.loopBound(n);
+        FloatVector maxima = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            maxima = maxima.max(FloatVector.fromArray(F, x, offset + i));
+        }
+        float max = maxima.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        double sum = 0;
+        for (i = 0; i < bound; i += F.length()) {
+            FloatVector e = exp(FloatVector.fromArray(F, x, offset + i).sub(max));
+            e.intoArray(x, offset + i);
+            sum += sumLanes(e);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[offset + i] - max);
+            x[offset + i] = e;
+            sum += e;
+        }
+        scale(x, offset, n, (float) (1.0 / sum));
+    }
+
+    /** ggml's order: {@link #exp} (its vector exp) over whole vectors, {@code Math.exp} (libm's) over the tail. */
     @Override
     public void swiGlu(float[] gate, float[] up, int n) {
         int i = 0;
@@ -1687,26 +1764,22 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * e^x from lane-wise operations only, so the same bits whether or not C2 has compiled the caller
-     * ({@code lanewise(EXP)} is a library call when compiled and {@code Math.exp} per lane when not,
-     * which differ in the last bit): x = n ln2 + r with |r| <= ln2/2, e^r by its degree-7 polynomial
-     * (Cephes' expf coefficients), times 2^n built from bits. Below -86 the result is tiny (not
-     * subnormal), above ln(Float.MAX_VALUE) infinite.
+     * {@link GgmlExp#exp} lane-wise, with the same bits compiled or not. The scaling by 2^n is two
+     * products: by 2^clamp(n, -125, 127), exact for the polynomial's range [0.7, 1.5], then by the rest
+     * of 2^n, the one rounding (to a subnormal, or to infinity), as {@code Math.scalb} rounds.
      */
     private static FloatVector exp(FloatVector x) {
-        FloatVector c = x.max(-86f).min(88.72283f);
-        FloatVector n = c.mul(1.44269504f).add(ROUND_MAGIC).sub(ROUND_MAGIC); // round(c / ln2)
-        FloatVector r = c.sub(n.mul(0.693359375f)); // ln2 in two parts: n * 0.693359375 is exact
-        r = n.fma(FloatVector.broadcast(F, 2.12194440e-4f), r);
-        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-        p = p.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
-        // 2^(n-1) then 2: n reaches 128 near the top of the range, one past the largest float exponent
-        IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, I, 0)).add(126).lanewise(VectorOperators.LSHL, 23);
-        FloatVector e = y.mul(bits.reinterpretAsFloats()).mul(2f);
-        return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72283f));
+        FloatVector n = x.fma(GgmlExp.LOG2E, GgmlExp.ROUND).sub(GgmlExp.ROUND);
+        FloatVector minusN = n.neg();
+        FloatVector b = minusN.fma(FloatVector.broadcast(F, GgmlExp.LN2_LO), minusN.fma(FloatVector.broadcast(F, GgmlExp.LN2_HI), x));
+        FloatVector u = b.mul(b);
+        FloatVector j = b.fma(GgmlExp.C5, GgmlExp.C4).fma(u, b.fma(GgmlExp.C3, GgmlExp.C2))
+                .fma(u, b.fma(GgmlExp.C1, 1f));
+        IntVector power = (IntVector) n.convertShape(VectorOperators.F2I, I, 0);
+        IntVector first = power.max(-125).min(127);
+        FloatVector scaled = j.mul(first.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                .mul(power.sub(first).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        FloatVector huge = FloatVector.zero(F).blend(Float.POSITIVE_INFINITY, n.compare(VectorOperators.GT, 0f));
+        return scaled.blend(huge, n.abs().compare(VectorOperators.GT, 192f));
     }
 }

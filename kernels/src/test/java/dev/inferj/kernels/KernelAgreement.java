@@ -409,6 +409,9 @@ final class KernelAgreement {
             checkClose("dotF16 n=" + n + " offset " + byteOffset + " " + kind + " seed=" + seed,
                     reference.dotF16(h, byteOffset, x, xOffset, n), candidate.dotF16(h, byteOffset, x, xOffset, n),
                     dotTolerance(n, abs));
+            checkClose("dotF16Unrolled n=" + n + " offset " + byteOffset + " " + kind + " seed=" + seed,
+                    reference.dotF16Unrolled(h, byteOffset, x, xOffset, n), candidate.dotF16Unrolled(h, byteOffset, x, xOffset, n),
+                    dotTolerance(n, abs));
         }
     }
 
@@ -425,6 +428,22 @@ final class KernelAgreement {
             candidate.axpyF16(a, h, byteOffset, actual, yOffset, n);
             checkSameBits("axpyF16 n=" + n + " " + kind + " seed=" + seed, expected, actual);
         }
+    }
+
+    /** At the same lane count, the same order: identical bits (other widths group their sums otherwise). */
+    void sumRows(int n, Values kind, long seed) {
+        if (reference.lanes() != candidate.lanes()) {
+            return;
+        }
+        Random rnd = new Random(seed);
+        int count = (rnd.nextBoolean() ? 4 : 1) * reference.lanes();
+        int offset = rnd.nextInt(5);
+        float[] rows = values(rnd, kind, offset + count * n);
+        float[] expected = new float[n + 1];
+        float[] actual = new float[n + 1];
+        reference.sumRows(rows.clone(), offset, count, n, expected, 1);
+        candidate.sumRows(rows.clone(), offset, count, n, actual, 1);
+        checkSameBits("sumRows n=" + n + " count " + count + " " + kind + " seed=" + seed, expected, actual);
     }
 
     void rmsNorm(int n, Values kind, long seed) {

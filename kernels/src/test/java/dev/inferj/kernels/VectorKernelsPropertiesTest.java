@@ -98,6 +98,11 @@ class VectorKernelsPropertiesTest {
     }
 
     @Property(tries = 300)
+    void sumRowsGivesIdenticalBits(@ForAll("lengths") int n, @ForAll Values values, @ForAll long seed) {
+        agree.sumRows(n, values, seed);
+    }
+
+    @Property(tries = 300)
     void rmsNormAgreesWithScalar(@ForAll("lengths") int n, @ForAll Values values, @ForAll long seed) {
         agree.rmsNorm(n, values, seed);
     }
