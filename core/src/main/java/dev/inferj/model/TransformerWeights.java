@@ -182,8 +182,6 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
 
     /** Looks tensors up by name and checks their shape and type. */
     static final class TensorReader {
-        /** Below this many bytes to tile, loading is quick and warming the kernels up would only compete with it. */
-        private static final long WARM_UP_BYTES = 64L << 20;
 
         private final GgufFile file;
         /** The names of the tensors read so far. */
@@ -193,6 +191,9 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
 
         TensorReader(GgufFile file, Arena tileArena, TileCache cache) {
             this.file = file;
+            // the JIT compiles this model's kernels while the weights are copied (or mapped from the cache)
+            KernelWarmUp.start(tileArena == null ? List.of()
+                    : file.tensors().stream().filter(TensorReader::tileable).map(GgufTensorInfo::type).toList());
             if (tileArena != null) {
                 tileAll(tileArena, cache);
             }
@@ -201,16 +202,11 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         /**
          * Tiles every Q4_0, Q8_0, Q4_K, Q5_K and Q6_K tensor whose rows (all dimensions but the first, taken
          * together) come in whole tiles, several tensors at once: most of the time goes into
-         * fresh memory being faulted in and zeroed, which one thread does slowly. The file's pages
+         * fresh memory being faulted in (see {@link Pages}), which one thread does slowly. The file's pages
          * are released after each tensor; they are not read again.
          */
         private void tileAll(Arena arena, TileCache cache) {
             List<GgufTensorInfo> tileable = file.tensors().stream().filter(TensorReader::tileable).toList();
-            long bytes = tileable.stream().mapToLong(t -> file.data(t).byteSize()).sum();
-            if (bytes >= WARM_UP_BYTES) {
-                // the JIT compiles this model's tiled kernels while the weights are copied (or mapped from the cache)
-                KernelWarmUp.start(tileable.stream().map(GgufTensorInfo::type).toList());
-            }
             if (cache != null) {
                 Map<String, MemorySegment> cached = cache.read(tileable, tileable.stream().map(t -> t.byteSize()).toList(), arena);
                 if (cached != null) {
@@ -224,7 +220,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                     long[] dims = t.dims();
                     WeightMatrix rowMajor = new WeightMatrix(t.name(), t.type(), source,
                             (int) (t.elementCount() / dims[0]), (int) dims[0]);
-                    tiled.put(t.name(), TileLayout.repack(rowMajor, arena.allocate(source.byteSize(), 64)).data());
+                    tiled.put(t.name(), TileLayout.repack(rowMajor, Pages.fresh(arena, source.byteSize())).data());
                     if (source.isMapped()) {
                         source.unload();
                     }

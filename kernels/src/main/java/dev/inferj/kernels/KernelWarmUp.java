@@ -7,19 +7,23 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Gets the JIT to compile the hot kernels before a model needs them: until C2 has compiled a
  * Vector API kernel it runs many times slower, and the first forward pass of a large model would
  * pay for that. {@link #start} runs the tiled products (one token and a batch) of the weight types a
- * model holds on small random matrices in a background thread while the caller goes on loading; each
- * type once per JVM. Only those types: on a machine of two cores, warming kernels the model never calls
- * takes the CPU from the loading and from the warm-up of the ones it does.
+ * model holds on small random matrices in a background thread while the caller goes on loading, each
+ * type once per JVM, and with them the kernels every forward pass calls (norms, activations, softmax,
+ * attention's F16 products), once per JVM. Only those types: on a machine of two cores, warming kernels
+ * the model never calls takes the CPU from the loading and from the warm-up of the ones it does.
  */
 public final class KernelWarmUp {
 
     /** The tiled types whose products have been warmed up, or are being. */
     private static final Set<GgmlType> WARMED = ConcurrentHashMap.newKeySet();
+    /** Whether the kernels of every forward pass have been warmed up, or are being. */
+    private static final AtomicBoolean COMMON_WARMED = new AtomicBoolean();
     /** Enough calls for C2 to compile every kernel the products use. */
     private static final int ROUNDS = 3_000;
 
@@ -32,12 +36,13 @@ public final class KernelWarmUp {
      */
     public static void start(Collection<GgmlType> types) {
         List<GgmlType> fresh = types.stream().distinct().filter(t -> TileLayout.supports(t, TileLayout.TILE_ROWS)).filter(WARMED::add).toList();
-        if (!fresh.isEmpty()) {
-            Thread.ofPlatform().daemon().name("inferj-warm-up").start(() -> run(fresh));
+        boolean common = COMMON_WARMED.compareAndSet(false, true);
+        if (!fresh.isEmpty() || common) {
+            Thread.ofPlatform().daemon().name("inferj-warm-up").start(() -> run(fresh, common));
         }
     }
 
-    private static void run(List<GgmlType> types) {
+    private static void run(List<GgmlType> types, boolean common) {
         Kernels k = Kernels.get();
         int rows = 2 * TileLayout.TILE_ROWS;
         int cols = 256;
@@ -67,7 +72,11 @@ public final class KernelWarmUp {
                 k.prepare(x, 0, cols, ActivationFormat.Q8_0, batch[b]);
                 k.prepare(x, 0, cols, ActivationFormat.Q8_K, kBatch[b]);
             }
+            CommonKernels commonKernels = common ? new CommonKernels(k, arena, random) : null;
             for (int round = 0; round < ROUNDS; round++) {
+                if (commonKernels != null) {
+                    commonKernels.run();
+                }
                 for (WeightMatrix w : matrices) {
                     PreparedVector[] xs = w.type().activationFormat() == ActivationFormat.Q8_K ? kBatch : batch;
                     k.matVec(w, xs[0], out[0], 0, 0, rows);
@@ -76,6 +85,57 @@ public final class KernelWarmUp {
                 k.prepare(x, 0, cols, ActivationFormat.Q8_0, batch[round % batch.length]);
                 k.prepare(x, 0, cols, ActivationFormat.Q8_K, kBatch[round % batch.length]);
             }
+        }
+    }
+
+    /** The kernels of every forward pass, on one head's or one row's worth of random values. */
+    private static final class CommonKernels {
+        private static final int N = 256;
+        private static final int HEAD = 64;
+        private final Kernels k;
+        private final float[] x;
+        private final float[] y;
+        private final float[] weight;
+        private final float[] scores;
+        private final float[] partial;
+        private final float[] out;
+        private final MemorySegment cache;
+        private final PreparedVector half = new PreparedVector(N);
+
+        CommonKernels(Kernels k, Arena arena, SplittableRandom random) {
+            this.k = k;
+            x = gaussian(random, N);
+            y = gaussian(random, N);
+            weight = gaussian(random, N);
+            scores = gaussian(random, N);
+            partial = new float[4 * k.lanes() * HEAD];
+            out = new float[N];
+            cache = arena.allocate(2L * N, 64);
+            k.storeF16(x, 0, cache, 0, N);
+        }
+
+        void run() {
+            k.rmsNorm(x, 0, weight, out, 0, N, 1e-5f);
+            System.arraycopy(x, 0, out, 0, N);
+            k.swiGlu(out, y, N);
+            System.arraycopy(scores, 0, out, 0, N);
+            k.softmax(out, 0, N);
+            k.add(out, y, N);
+            k.scale(out, 0, N, 0.5f);
+            k.storeF16(out, 0, cache, 0, HEAD);
+            k.prepare(x, 0, N, ActivationFormat.F16, half);
+            float dot = k.dotF16(cache, 0, half.values(), 0, HEAD) + k.dotF16Unrolled(cache, 0, half.values(), 0, HEAD);
+            k.axpyF16(dot * 1e-3f, cache, 0, partial, 0, HEAD);
+            k.sumRows(partial, 0, 4 * k.lanes(), HEAD, out, 0);
+            k.sumRows(partial, 0, k.lanes(), HEAD, out, 0);
+        }
+
+        private static float[] gaussian(SplittableRandom random, int n) {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = (float) random.nextGaussian();
+            }
+            return v;
         }
     }
 }
