@@ -312,16 +312,9 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public float dotF16(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n) {
-        int lanes = lanes();
-        float[] partial = new float[lanes];
-        int i = 0;
-        for (; i + lanes <= n; i += lanes) {
-            for (int j = 0; j < lanes; j++) {
-                partial[j] = Math.fma(Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * (i + j))), x[xOffset + i + j], partial[j]);
-            }
-        }
-        float sum = sumColumn(partial, 0, 1, lanes);
-        for (; i < n; i++) {
+        int whole = n - n % lanes();
+        float sum = dotF16InLanes(f16, byteOffset, x, xOffset, whole, lanes());
+        for (int i = whole; i < n; i++) { // the tail in float, as the vector kernel adds it
             sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
         }
         return sum;
@@ -330,18 +323,21 @@ public class ScalarKernels implements Kernels {
     @Override
     public float dotF16Unrolled(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n) {
         int step = 4 * lanes();
-        float[] partial = new float[step];
-        int i = 0;
-        for (; i + step <= n; i += step) {
-            for (int j = 0; j < step; j++) {
-                partial[j] = Math.fma(Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * (i + j))), x[xOffset + i + j], partial[j]);
-            }
-        }
-        double sum = sumColumn(partial, 0, 1, step);
-        for (; i < n; i++) {
+        int whole = n - n % step;
+        double sum = dotF16InLanes(f16, byteOffset, x, xOffset, whole, step);
+        for (int i = whole; i < n; i++) { // the tail in double, as ggml adds it
             sum += Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)) * x[xOffset + i];
         }
         return (float) sum;
+    }
+
+    /** The first {@code n} products (a multiple of {@code count}) in {@code count} fused sums by index modulo count, summed as {@link #sumRows}. */
+    private float dotF16InLanes(MemorySegment f16, long byteOffset, float[] x, int xOffset, int n, int count) {
+        float[] partial = new float[count];
+        for (int i = 0; i < n; i++) {
+            partial[i % count] = Math.fma(Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)), x[xOffset + i], partial[i % count]);
+        }
+        return sumColumn(partial, 0, 1, count);
     }
 
     @Override
