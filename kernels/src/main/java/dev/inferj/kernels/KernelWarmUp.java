@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Collection;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +25,9 @@ public final class KernelWarmUp {
     private static final Set<GgmlType> WARMED = ConcurrentHashMap.newKeySet();
     /** Whether the kernels of every forward pass have been warmed up, or are being. */
     private static final AtomicBoolean COMMON_WARMED = new AtomicBoolean();
+    /** When the latest warm-up started and ended ({@code System.nanoTime()}; the end 0 while it runs). */
+    private static volatile long startedNanos;
+    private static volatile long endedNanos;
     /** Enough calls for C2 to compile every kernel the products use. */
     private static final int ROUNDS = 3_000;
 
@@ -38,8 +42,19 @@ public final class KernelWarmUp {
         List<GgmlType> fresh = types.stream().distinct().filter(t -> TileLayout.supports(t, TileLayout.TILE_ROWS)).filter(WARMED::add).toList();
         boolean common = COMMON_WARMED.compareAndSet(false, true);
         if (!fresh.isEmpty() || common) {
-            Thread.ofPlatform().daemon().name("inferj-warm-up").start(() -> run(fresh, common));
+            endedNanos = 0;
+            startedNanos = System.nanoTime();
+            Thread.ofPlatform().daemon().name("inferj-warm-up").start(() -> {
+                run(fresh, common);
+                endedNanos = System.nanoTime();
+            });
         }
+    }
+
+    /** How long the latest warm-up took, or empty while it runs (or when none has run in this JVM). */
+    public static OptionalLong lastDurationNanos() {
+        long ended = endedNanos;
+        return ended == 0 ? OptionalLong.empty() : OptionalLong.of(ended - startedNanos);
     }
 
     private static void run(List<GgmlType> types, boolean common) {

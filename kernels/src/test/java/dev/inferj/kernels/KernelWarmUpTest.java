@@ -21,6 +21,7 @@ class KernelWarmUpTest {
             assertTrue(t.isDaemon(), "the warm-up must not keep the JVM alive");
             t.join();
         }
+        assertTrue(KernelWarmUp.lastDurationNanos().orElseThrow() > 0, "a finished warm-up reports its duration");
         KernelWarmUp.start(List.of(GgmlType.Q4_0, GgmlType.F32));
         assertEquals(0, Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("inferj-warm-up")).count(), "a later start of warmed types runs nothing");

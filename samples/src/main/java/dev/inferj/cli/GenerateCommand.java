@@ -4,7 +4,9 @@ import dev.inferj.Generation;
 import dev.inferj.LoadTimings;
 import dev.inferj.Model;
 import dev.inferj.Session;
+import dev.inferj.kernels.KernelWarmUp;
 import java.io.PrintWriter;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,9 +41,11 @@ final class GenerateCommand implements Callable<Integer> {
             out.flush();
             if (spec.commandLine().getParseResult().hasMatchedOption("--verbose")) {
                 LoadTimings t = m.loadTimings();
-                spec.commandLine().getErr().printf("load: map %d ms, vocabulary %d ms, weights %d ms, total %d ms | prompt %d ms%n",
-                        t.mapNanos() / 1_000_000, t.vocabularyNanos() / 1_000_000, t.weightsNanos() / 1_000_000,
-                        t.totalNanos() / 1_000_000, g.timings().promptNanos() / 1_000_000);
+                OptionalLong warmUp = KernelWarmUp.lastDurationNanos();
+                spec.commandLine().getErr().printf("load: map %d ms, vocabulary %d ms, weights %d ms, total %d ms | prompt %d ms"
+                        + " | kernel warm-up %s%n", t.mapNanos() / 1_000_000, t.vocabularyNanos() / 1_000_000,
+                        t.weightsNanos() / 1_000_000, t.totalNanos() / 1_000_000, g.timings().promptNanos() / 1_000_000,
+                        warmUp.isPresent() ? warmUp.getAsLong() / 1_000_000 + " ms" : "still running");
             }
             spec.commandLine().getErr().printf("prompt: %d tokens, %.1f t/s | generation: %d tokens, %.1f t/s | %s, %d threads%n",
                     g.timings().promptTokens(), g.timings().promptTokensPerSecond(),

@@ -41,7 +41,8 @@ class MainTest {
         int code = run("generate", "--verbose", "--model", model, "--prompt", "Once upon a time", "-n", "4", "--temp", "0");
         assertEquals(0, code, err.toString());
         assertTrue(err.toString().matches(
-                "(?s).*load: map \\d+ ms, vocabulary \\d+ ms, weights \\d+ ms, total \\d+ ms \\| prompt \\d+ ms\n.*"), err.toString());
+                "(?s).*load: map \\d+ ms, vocabulary \\d+ ms, weights \\d+ ms, total \\d+ ms \\| prompt \\d+ ms"
+                        + " \\| kernel warm-up (\\d+ ms|still running)\n.*"), err.toString());
     }
 
     @Test
