@@ -42,11 +42,14 @@ public final class KernelWarmUp {
         List<GgmlType> fresh = types.stream().distinct().filter(t -> TileLayout.supports(t, TileLayout.TILE_ROWS)).filter(WARMED::add).toList();
         boolean common = COMMON_WARMED.compareAndSet(false, true);
         if (!fresh.isEmpty() || common) {
+            long started = System.nanoTime();
             endedNanos = 0;
-            startedNanos = System.nanoTime();
+            startedNanos = started;
             Thread.ofPlatform().daemon().name("inferj-warm-up").start(() -> {
                 run(fresh, common);
-                endedNanos = System.nanoTime();
+                if (startedNanos == started) { // an earlier warm-up ending during a later one reports nothing
+                    endedNanos = System.nanoTime();
+                }
             });
         }
     }

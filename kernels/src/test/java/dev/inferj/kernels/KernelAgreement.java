@@ -446,6 +446,29 @@ final class KernelAgreement {
         checkSameBits("sumRows n=" + n + " count " + count + " " + kind + " seed=" + seed, expected, actual);
     }
 
+    /** ggml's chunks of the lane count: identical bits at the same lane count, close otherwise; masked (-inf) entries give 0. */
+    void softmax(int n, Values kind, long seed) {
+        Random rnd = new Random(seed);
+        int offset = rnd.nextInt(5);
+        float[] x = values(rnd, kind, offset + n + 1);
+        for (int i = offset; i < offset + n; i += 5) {
+            x[i] = Float.NEGATIVE_INFINITY; // positions outside the window
+        }
+        x[offset + rnd.nextInt(n)] = 3f; // at least one finite score
+        float[] expected = x.clone();
+        float[] actual = x.clone();
+        reference.softmax(expected, offset, n);
+        candidate.softmax(actual, offset, n);
+        String where = "softmax n=" + n + " " + kind + " seed=" + seed;
+        if (reference.lanes() == candidate.lanes()) {
+            checkSameBits(where, expected, actual);
+        } else {
+            for (int i = 0; i < expected.length; i++) {
+                checkClose(where + " element " + i, expected[i], actual[i], 1e-6 * Math.abs(expected[i]) + 1e-12);
+            }
+        }
+    }
+
     void rmsNorm(int n, Values kind, long seed) {
         Random rnd = new Random(seed);
         int xOffset = rnd.nextInt(5);

@@ -98,6 +98,11 @@ class VectorKernelsPropertiesTest {
     }
 
     @Property(tries = 300)
+    void softmaxAgreesWithScalar(@ForAll("lengths") int n, @ForAll Values values, @ForAll long seed) {
+        agree.softmax(n, values, seed);
+    }
+
+    @Property(tries = 300)
     void sumRowsGivesIdenticalBits(@ForAll("lengths") int n, @ForAll Values values, @ForAll long seed) {
         agree.sumRows(n, values, seed);
     }
