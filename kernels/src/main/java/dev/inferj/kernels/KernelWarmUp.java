@@ -65,7 +65,9 @@ public final class KernelWarmUp {
         int rows = 2 * TileLayout.TILE_ROWS;
         int cols = 256;
         SplittableRandom random = new SplittableRandom(1);
-        try (Arena arena = Arena.ofConfined()) {
+        // a shared arena, as the model's: profiled on a confined one, the kernels' hoisted owner-thread checks
+        // fail on the model's memory, and C2 throws the compiled kernels away (profile_predicate traps)
+        try (Arena arena = Arena.ofShared()) {
             WeightMatrix[] matrices = new WeightMatrix[types.size()];
             for (int t = 0; t < types.size(); t++) {
                 GgmlType type = types.get(t);

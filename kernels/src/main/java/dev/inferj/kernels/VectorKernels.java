@@ -468,11 +468,15 @@ final class VectorKernels extends ScalarKernels {
         FloatVector acc3 = acc0;
         int lanes = F.length();
         int i = 0;
-        for (; i + 4 * lanes <= n; i += 4 * lanes) {
-            acc0 = halves(f16, byteOffset + 2L * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
-            acc1 = halves(f16, byteOffset + 2L * (i + lanes)).fma(FloatVector.fromArray(F, x, xOffset + i + lanes), acc1);
-            acc2 = halves(f16, byteOffset + 2L * (i + 2 * lanes)).fma(FloatVector.fromArray(F, x, xOffset + i + 2 * lanes), acc2);
-            acc3 = halves(f16, byteOffset + 2L * (i + 3 * lanes)).fma(FloatVector.fromArray(F, x, xOffset + i + 3 * lanes), acc3);
+        // one vector a pass, the four accumulators rotated so that each takes every fourth vector; after a whole
+        // number of fours they are back in place. Four conversions written out would leave C2 too many nodes to
+        // inline the last of them and sumLanes (NodeCountInliningCutoff), boxing their vectors on every call.
+        for (int bound = n - n % (4 * lanes); i < bound; i += lanes) {
+            FloatVector sum = halves(f16, byteOffset + 2L * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc0 = acc1;
+            acc1 = acc2;
+            acc2 = acc3;
+            acc3 = sum;
         }
         double sum = sumLanes(acc0.add(acc2).add(acc1.add(acc3)));
         for (; i < n; i++) {
