@@ -2,6 +2,7 @@ package dev.inferj.model;
 
 import dev.inferj.kernels.ActivationFormat;
 import dev.inferj.kernels.ExpertRouter;
+import dev.inferj.kernels.KernelWarmUp;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.Rope;
@@ -162,6 +163,8 @@ public final class TransformerForward {
         if (n < 1 || n > MAX_BATCH) {
             throw new IllegalArgumentException("batch of " + n + " tokens; 1 to " + MAX_BATCH + " allowed");
         }
+        // until C2 has compiled the kernels, a pass would run them boxed and take the cores from the compilers
+        KernelWarmUp.await();
         count = n;
         // llama.cpp evaluates tokens (the whole evaluation) in batches of up to 512
         int ggmlBatchStart = from - from % GGML_BATCH;

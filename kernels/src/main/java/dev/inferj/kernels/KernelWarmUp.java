@@ -12,12 +12,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Gets the JIT to compile the hot kernels before a model needs them: until C2 has compiled a
- * Vector API kernel it runs many times slower, and the first forward pass of a large model would
- * pay for that. {@link #start} runs the tiled products (one token and a batch) of the weight types a
- * model holds on small random matrices in a background thread while the caller goes on loading, each
- * type once per JVM, and with them the kernels every forward pass calls (norms, activations, softmax,
- * attention's F16 products), once per JVM. Only those types: on a machine of two cores, warming kernels
- * the model never calls takes the CPU from the loading and from the warm-up of the ones it does.
+ * Vector API kernel it runs hundreds of times slower, boxing every vector. {@link #start} runs the tiled
+ * products (one token and a batch) of the weight types a model holds on one-block matrices in a
+ * background thread while the caller goes on loading, each type once per JVM, and with them the kernels
+ * every forward pass calls (norms, activations, softmax, attention's F16 products), once per JVM. Only
+ * those types: on a machine of two cores, warming kernels the model never calls takes the CPU from the
+ * loading and from the warm-up of the ones it does.
+ *
+ * <p>It runs until C2 has compiled them, which it sees in what a round allocates (see
+ * {@link #COMPILED_ROUND_BYTES}), and the first forward pass waits for that ({@link #await}): run
+ * interpreted on real shapes, the kernels would only take the cores from the compilers and push them to
+ * compile their loops a second time, on stack replacement.
  */
 public final class KernelWarmUp {
 
@@ -28,8 +33,18 @@ public final class KernelWarmUp {
     /** When the latest warm-up started and ended ({@code System.nanoTime()}; the end 0 while it runs). */
     private static volatile long startedNanos;
     private static volatile long endedNanos;
-    /** Enough calls for C2 to compile every kernel the products use. */
-    private static final int ROUNDS = 3_000;
+    /**
+     * A round that allocates less than this runs compiled by C2: interpreted or compiled by C1, the kernels
+     * box their vectors (a kernel left so costs a round tens of kilobytes); C2's intrinsics box none, or a few
+     * where it did not inline a helper.
+     */
+    static final long COMPILED_ROUND_BYTES = 16 * 1024;
+    /** How many rounds run when this JVM cannot count a thread's allocations: enough for C2 on two cores. */
+    private static final int UNCOUNTED_ROUNDS = 30_000;
+    /** The longest a warm-up runs: all it costs where the kernels never compile ({@code -Xint}). */
+    private static final long LIMIT_NANOS = 20_000_000_000L;
+    /** The latest warm-up's thread, or null before the first. */
+    private static volatile Thread latest;
 
     private KernelWarmUp() {
     }
@@ -45,12 +60,27 @@ public final class KernelWarmUp {
             long started = System.nanoTime();
             endedNanos = 0;
             startedNanos = started;
-            Thread.ofPlatform().daemon().name("inferj-warm-up").start(() -> {
+            latest = Thread.ofPlatform().daemon().name("inferj-warm-up").start(() -> {
                 run(fresh, common);
                 if (startedNanos == started) { // an earlier warm-up ending during a later one reports nothing
                     endedNanos = System.nanoTime();
                 }
             });
+        }
+    }
+
+    /**
+     * Waits until the latest warm-up has ended (at most its time limit); returns at once when none runs.
+     * Interrupted, it returns with the thread's interrupt status set.
+     */
+    public static void await() {
+        Thread thread = latest;
+        if (thread != null && thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -71,12 +101,15 @@ public final class KernelWarmUp {
             WeightMatrix[] matrices = new WeightMatrix[types.size()];
             for (int t = 0; t < types.size(); t++) {
                 GgmlType type = types.get(t);
-                MemorySegment rowMajor = arena.allocate(type.byteSize(cols) * rows, 64);
+                // one block a row: each interpreted call costs little, and a call's few loop iterations let C2
+                // compile the kernel whole before its loops would be compiled on stack replacement
+                int blockCols = type.blockSize();
+                MemorySegment rowMajor = arena.allocate(type.byteSize(blockCols) * rows, 64);
                 for (long i = 0; i < rowMajor.byteSize(); i++) {
                     // small bytes: read as F16, block scales are tiny finite values
                     rowMajor.set(ScalarKernels.BYTE, i, (byte) (random.nextInt(64)));
                 }
-                WeightMatrix w = new WeightMatrix("warm-up " + type, type, rowMajor, rows, cols);
+                WeightMatrix w = new WeightMatrix("warm-up " + type, type, rowMajor, rows, blockCols);
                 matrices[t] = TileLayout.repack(w, arena.allocate(rowMajor.byteSize(), 64));
             }
             float[] x = new float[cols];
@@ -93,7 +126,11 @@ public final class KernelWarmUp {
                 k.prepare(x, 0, cols, ActivationFormat.Q8_K, kBatch[b]);
             }
             CommonKernels commonKernels = common ? new CommonKernels(k, arena, random) : null;
-            for (int round = 0; round < ROUNDS; round++) {
+            ThreadAllocations allocations = ThreadAllocations.counter();
+            long deadline = System.nanoTime() + LIMIT_NANOS;
+            for (int round = 0; allocations != null || round < UNCOUNTED_ROUNDS; round++) {
+                boolean counted = allocations != null && round % 16 == 0;
+                long before = counted ? allocations.bytes() : 0;
                 if (commonKernels != null) {
                     commonKernels.run();
                 }
@@ -104,6 +141,9 @@ public final class KernelWarmUp {
                 }
                 k.prepare(x, 0, cols, ActivationFormat.Q8_0, batch[round % batch.length]);
                 k.prepare(x, 0, cols, ActivationFormat.Q8_K, kBatch[round % batch.length]);
+                if (counted && (allocations.bytes() - before < COMPILED_ROUND_BYTES || System.nanoTime() > deadline)) {
+                    return;
+                }
             }
         }
     }
