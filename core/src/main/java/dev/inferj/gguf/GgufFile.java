@@ -5,6 +5,8 @@ import dev.inferj.InferjException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,6 +31,8 @@ public final class GgufFile implements AutoCloseable {
     public static final String QUANTIZATION_VERSION_KEY = "general.quantization_version";
 
     private final String source;
+    /** The file the bytes were mapped from, or null when they were handed over in memory. */
+    private final Path path;
     private final Arena arena;
     private final MemorySegment contents;
     private final int version;
@@ -38,9 +42,10 @@ public final class GgufFile implements AutoCloseable {
     private final long dataStart;
     private final int alignment;
 
-    GgufFile(String source, Arena arena, MemorySegment contents, int version, Map<String, GgufValue> metadata,
+    GgufFile(String source, Path path, Arena arena, MemorySegment contents, int version, Map<String, GgufValue> metadata,
              List<GgufTensorInfo> tensors, Map<String, GgufTensorInfo> tensorsByName, long dataStart, int alignment) {
         this.source = source;
+        this.path = path;
         this.arena = arena;
         this.contents = contents;
         this.version = version;
@@ -59,7 +64,7 @@ public final class GgufFile implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment contents = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return GgufParser.parse(path.toString(), contents, arena);
+            return GgufParser.parse(path.toString(), path, contents, arena);
         } catch (NoSuchFileException e) {
             arena.close();
             throw new InferjException(path + ": no such file");
@@ -74,7 +79,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** Parses GGUF bytes held in memory the caller owns (closing the result does not free them). */
     public static GgufFile parse(String name, MemorySegment contents) {
-        return GgufParser.parse(name, contents, null);
+        return GgufParser.parse(name, null, contents, null);
     }
 
     /** The path or name the file was opened from, for messages. */
@@ -112,6 +117,67 @@ public final class GgufFile implements AutoCloseable {
     /** The bytes of {@code tensor}, a read-only slice of the mapping (bounds were checked on open). */
     public MemorySegment data(GgufTensorInfo tensor) {
         return contents.asSlice(dataStart + tensor.offset(), tensor.byteSize()).asReadOnly();
+    }
+
+    /**
+     * Reads of tensor bytes into arrays, for one pass over many tensors (several threads may read at once); close
+     * it after the pass. A file opened from a path is read with read calls, which copy the page cache in bulk: on
+     * a virtual machine 2 GB in 0.2-0.3 s, against 0.7-1.2 s through the mapping, a page fault at a time, and the
+     * mapping's pages stay out of the process's memory. Other files are read from their bytes in memory.
+     */
+    public TensorReads tensorReads() {
+        if (path == null) {
+            return new TensorReads(null);
+        }
+        try {
+            return new TensorReads(FileChannel.open(path, StandardOpenOption.READ));
+        } catch (IOException e) {
+            throw new InferjException(source + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** See {@link #tensorReads}. */
+    public final class TensorReads implements AutoCloseable {
+        /** The file, or null to copy from the mapping. */
+        private final FileChannel channel;
+
+        private TensorReads(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        /** Copies bytes {@code [offset, offset + length)} of {@code tensor}'s data into {@code into[0, length)}. */
+        public void read(GgufTensorInfo tensor, long offset, byte[] into, int length) {
+            if (offset < 0 || length < 0 || offset + length > tensor.byteSize()) {
+                throw new IndexOutOfBoundsException(tensor.name() + ": bytes " + offset + " + " + length + " of " + tensor.byteSize());
+            }
+            long at = dataStart + tensor.offset() + offset;
+            if (channel == null) {
+                MemorySegment.copy(contents, ValueLayout.JAVA_BYTE, at, into, 0, length);
+                return;
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(into, 0, length);
+            try {
+                while (buffer.hasRemaining()) {
+                    if (channel.read(buffer, at + buffer.position()) < 0) {
+                        throw new GgufFormatException(source + ": the file ends inside tensor " + tensor.name()
+                                + " (was it truncated since it was opened?)");
+                    }
+                }
+            } catch (IOException e) {
+                throw new InferjException(source + ": cannot read tensor " + tensor.name() + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // read-only: nothing was left unwritten
+                }
+            }
+        }
     }
 
     /** The whole file. */

@@ -4,6 +4,7 @@ import dev.inferj.GgufFormatException;
 import dev.inferj.kernels.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -34,18 +35,21 @@ final class GgufParser {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final String source;
+    private final Path path;
     private final MemorySegment in;
     private final long size;
     private long pos;
 
-    private GgufParser(String source, MemorySegment in) {
+    private GgufParser(String source, Path path, MemorySegment in) {
         this.source = source;
+        this.path = path;
         this.in = in;
         this.size = in.byteSize();
     }
 
-    static GgufFile parse(String source, MemorySegment contents, Arena arena) {
-        return new GgufParser(source, contents).parse(arena);
+    /** Parses {@code contents}, the bytes of the file at {@code path} (null when they come from elsewhere). */
+    static GgufFile parse(String source, Path path, MemorySegment contents, Arena arena) {
+        return new GgufParser(source, path, contents).parse(arena);
     }
 
     private GgufFile parse(Arena arena) {
@@ -95,7 +99,7 @@ final class GgufParser {
             throw fail(pos, "data section starts at " + dataStart + " past end of file " + size);
         }
         checkTensorExtents(tensors, dataStart);
-        return new GgufFile(source, arena, in, version, metadata, tensors, byName, dataStart, alignment);
+        return new GgufFile(source, path, arena, in, version, metadata, tensors, byName, dataStart, alignment);
     }
 
     private int alignment(Map<String, GgufValue> metadata) {

@@ -19,7 +19,9 @@ public final class KvCache implements AutoCloseable {
         this.contextLength = contextLength;
         this.kvDim = config.kvDim();
         this.layerBytes = 2L * 2 * contextLength * kvDim;
-        this.memory = arena.allocate(layerBytes * config.blockCount(), 64);
+        // fresh pages, faulted in as positions are written: zeroing it all up front took ~0.7 s (4096 positions
+        // of an 8-layer Mistral) and counted the whole cache as resident from the start
+        this.memory = Pages.fresh(arena, layerBytes * config.blockCount());
     }
 
     public int contextLength() {

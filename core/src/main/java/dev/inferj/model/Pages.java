@@ -8,7 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Fresh memory for the tiled copy of the weights, written once, page by page. Every 4 KB page costs a
+ * Fresh memory for the tiled copy of the weights and for the KV cache, written page by page. Every 4 KB page costs a
  * fault (on a virtual machine ~10 µs), and {@code Arena.allocate} zeroes what it allocates before the copy
  * writes it: the tiling of a 2 GB file took 11 s, the copy itself a fraction of that. On Linux,
  * {@link #fresh} maps anonymous memory (zero already, faulted only when written) with transparent huge

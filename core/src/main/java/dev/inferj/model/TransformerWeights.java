@@ -203,7 +203,7 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
          * Tiles every Q4_0, Q8_0, Q4_K, Q5_K and Q6_K tensor whose rows (all dimensions but the first, taken
          * together) come in whole tiles, several tensors at once: most of the time goes into
          * fresh memory being faulted in (see {@link Pages}), which one thread does slowly. The file's pages
-         * are released after each tensor; they are not read again.
+         * are read with read calls (see {@link GgufFile#tensorReads}), not through the mapping.
          */
         private void tileAll(Arena arena, TileCache cache) {
             List<GgufTensorInfo> tileable = file.tensors().stream().filter(TensorReader::tileable).toList();
@@ -214,16 +214,14 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
                     return;
                 }
             }
-            try {
+            try (GgufFile.TensorReads reads = file.tensorReads()) {
                 tileable.parallelStream().forEach(t -> {
                     MemorySegment source = file.data(t);
                     long[] dims = t.dims();
                     WeightMatrix rowMajor = new WeightMatrix(t.name(), t.type(), source,
                             (int) (t.elementCount() / dims[0]), (int) dims[0]);
-                    tiled.put(t.name(), TileLayout.repack(rowMajor, Pages.fresh(arena, source.byteSize())).data());
-                    if (source.isMapped()) {
-                        source.unload();
-                    }
+                    tiled.put(t.name(), TileLayout.repack(rowMajor, Pages.fresh(arena, source.byteSize()),
+                            (offset, into, length) -> reads.read(t, offset, into, length)).data());
                 });
             } catch (IllegalArgumentException e) { // a non-finite block scale, named by row and block
                 throw new GgufFormatException(file.source() + ": tensor " + e.getMessage(), e);

@@ -66,6 +66,21 @@ public final class TileLayout {
      * @throws IllegalArgumentException when a block scale is infinite or NaN (naming row and block)
      */
     public static WeightMatrix repack(WeightMatrix w, MemorySegment dst) {
+        return repack(w, dst, (offset, into, length) -> MemorySegment.copy(w.data(), BYTE, offset, into, 0, length));
+    }
+
+    /** Where {@link #repack(WeightMatrix, MemorySegment, Source)} reads the row-major bytes of a matrix. */
+    @FunctionalInterface
+    public interface Source {
+        /** Copies bytes {@code [offset, offset + length)} of the matrix's row-major data into {@code into[0, length)}. */
+        void read(long offset, byte[] into, int length);
+    }
+
+    /**
+     * {@link #repack(WeightMatrix, MemorySegment)} reading {@code w}'s bytes from {@code source}, a tile's rows at a
+     * time, rather than from {@code w.data()} (a file read with read calls rather than through its mapping, say).
+     */
+    public static WeightMatrix repack(WeightMatrix w, MemorySegment dst, Source source) {
         if (w.layout() != WeightMatrix.Layout.ROWS || !supports(w.type(), w.rows())) {
             throw new IllegalArgumentException(w.name() + ": " + w.type() + " " + w.layout() + " with "
                     + w.rows() + " rows cannot be tiled");
@@ -84,7 +99,7 @@ public final class TileLayout {
             byte[] in = new byte[(int) tileBytes];
             byte[] out = new byte[(int) tileBytes];
             for (int t = task * TILES_PER_TASK; t < Math.min(tiles, (task + 1) * TILES_PER_TASK); t++) {
-                MemorySegment.copy(w.data(), BYTE, t * tileBytes, in, 0, in.length);
+                source.read(t * tileBytes, in, in.length);
                 tile(w, t, in, out);
                 MemorySegment.copy(out, 0, dst, BYTE, t * tileBytes, out.length);
             }
