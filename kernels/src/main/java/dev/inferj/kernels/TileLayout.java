@@ -2,6 +2,9 @@ package dev.inferj.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 
 /**
@@ -28,6 +31,8 @@ public final class TileLayout {
 
     /** Rows per tile. */
     public static final int TILE_ROWS = 32;
+    private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     /** Bytes of the scales at the start of a tile-block. */
     static final int SCALE_BYTES = 2 * TILE_ROWS;
 
@@ -130,14 +135,65 @@ public final class TileLayout {
                 continue;
             }
             for (int lane = 0; lane < TILE_ROWS; lane++) {
-                int src = lane * rowBytes + b * blockBytes;
-                out[tileBlock + 2 * lane] = in[src];
-                out[tileBlock + 2 * lane + 1] = in[src + 1];
-                for (int j = 0; j < blockBytes - 2; j++) {
-                    out[tileBlock + quantOffsetInTileBlock(type, lane, j)] = in[src + 2 + j];
+                SHORTS.set(out, tileBlock + 2 * lane, (short) SHORTS.get(in, lane * rowBytes + b * blockBytes));
+            }
+            if (type == GgmlType.Q8_0) {
+                for (int lanes = 0; lanes < TILE_ROWS; lanes += 8) {
+                    for (int j = 0; j < 32; j += 8) {
+                        transpose8x8(in, lanes * rowBytes + b * blockBytes + 2 + j, rowBytes,
+                                out, tileBlock + quantOffsetInTileBlock(type, lanes, j), TILE_ROWS);
+                    }
+                }
+            } else { // Q4_0: each row's pairs of quant bytes, 64 bytes apart
+                for (int lane = 0; lane < TILE_ROWS; lane++) {
+                    int src = lane * rowBytes + b * blockBytes + 2;
+                    for (int j = 0; j < blockBytes - 2; j += 2) {
+                        SHORTS.set(out, tileBlock + quantOffsetInTileBlock(type, lane, j), (short) SHORTS.get(in, src + j));
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Eight rows of eight bytes, {@code from} bytes apart from {@code in[at]}, written as eight columns, {@code to}
+     * bytes apart from {@code out[into]}: byte {@code k} of column {@code m} is byte {@code m} of row {@code k}.
+     * Three rounds of swaps in longs (bytes between rows 1 apart, byte pairs 2 apart, quads 4 apart), several times
+     * faster than moving the 64 bytes one at a time.
+     */
+    private static void transpose8x8(byte[] in, int at, int from, byte[] out, int into, int to) {
+        long r0 = (long) LONGS.get(in, at);
+        long r1 = (long) LONGS.get(in, at + from);
+        long r2 = (long) LONGS.get(in, at + 2 * from);
+        long r3 = (long) LONGS.get(in, at + 3 * from);
+        long r4 = (long) LONGS.get(in, at + 4 * from);
+        long r5 = (long) LONGS.get(in, at + 5 * from);
+        long r6 = (long) LONGS.get(in, at + 6 * from);
+        long r7 = (long) LONGS.get(in, at + 7 * from);
+        long m1 = 0x00FF00FF00FF00FFL;
+        long t;
+        t = r0; r0 = t & m1 | (r1 & m1) << 8; r1 = t >>> 8 & m1 | r1 & ~m1;
+        t = r2; r2 = t & m1 | (r3 & m1) << 8; r3 = t >>> 8 & m1 | r3 & ~m1;
+        t = r4; r4 = t & m1 | (r5 & m1) << 8; r5 = t >>> 8 & m1 | r5 & ~m1;
+        t = r6; r6 = t & m1 | (r7 & m1) << 8; r7 = t >>> 8 & m1 | r7 & ~m1;
+        long m2 = 0x0000FFFF0000FFFFL;
+        t = r0; r0 = t & m2 | (r2 & m2) << 16; r2 = t >>> 16 & m2 | r2 & ~m2;
+        t = r1; r1 = t & m2 | (r3 & m2) << 16; r3 = t >>> 16 & m2 | r3 & ~m2;
+        t = r4; r4 = t & m2 | (r6 & m2) << 16; r6 = t >>> 16 & m2 | r6 & ~m2;
+        t = r5; r5 = t & m2 | (r7 & m2) << 16; r7 = t >>> 16 & m2 | r7 & ~m2;
+        long m4 = 0x00000000FFFFFFFFL;
+        t = r0; r0 = t & m4 | r4 << 32; r4 = t >>> 32 | r4 & ~m4;
+        t = r1; r1 = t & m4 | r5 << 32; r5 = t >>> 32 | r5 & ~m4;
+        t = r2; r2 = t & m4 | r6 << 32; r6 = t >>> 32 | r6 & ~m4;
+        t = r3; r3 = t & m4 | r7 << 32; r7 = t >>> 32 | r7 & ~m4;
+        LONGS.set(out, into, r0);
+        LONGS.set(out, into + to, r1);
+        LONGS.set(out, into + 2 * to, r2);
+        LONGS.set(out, into + 3 * to, r3);
+        LONGS.set(out, into + 4 * to, r4);
+        LONGS.set(out, into + 5 * to, r5);
+        LONGS.set(out, into + 6 * to, r6);
+        LONGS.set(out, into + 7 * to, r7);
     }
 
     /** Offset of the F16 scale of {@code row}'s block {@code block} in a tiled {@code w}. */
