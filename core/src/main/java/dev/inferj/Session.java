@@ -123,8 +123,10 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("the prompt is empty: give at least one token");
         }
         long start = System.nanoTime();
+        long waitedBefore = forward.warmUpWaitNanos();
         float[] logits = evaluateInternal(promptTokens);
         long promptNanos = System.nanoTime() - start;
+        long warmUpWait = forward.warmUpWaitNanos() - waitedBefore;
 
         Sampler sampler = Sampler.of(options.temperature(), options.topK(), options.topP(), options.seed(),
                 config.vocabularySize());
@@ -162,7 +164,7 @@ public final class Session implements AutoCloseable {
         }
         long genNanos = System.nanoTime() - genStart;
         return new Generation(text.toString(), promptTokens.clone(), Arrays.copyOf(generated, count), reason,
-                new Timings(promptTokens.length, promptNanos, count, genNanos));
+                new Timings(promptTokens.length, promptNanos, count, genNanos, warmUpWait));
     }
 
     /**

@@ -1,7 +1,12 @@
 package dev.inferj;
 
-/** How long the prompt and the generation took, in nanoseconds, and how many tokens each had. */
-public record Timings(int promptTokens, long promptNanos, int generatedTokens, long generationNanos) {
+/**
+ * How long the prompt and the generation took, in nanoseconds, and how many tokens each had.
+ *
+ * @param warmUpWaitNanos of {@code promptNanos}, how long the prompt's first pass waited for the kernel warm-up
+ *                        that {@link Model#load} starts (in a fresh JVM, until C2 has compiled the kernels)
+ */
+public record Timings(int promptTokens, long promptNanos, int generatedTokens, long generationNanos, long warmUpWaitNanos) {
 
     public double promptTokensPerSecond() {
         return rate(promptTokens, promptNanos);

@@ -70,6 +70,7 @@ public final class TransformerForward {
     private final float embeddingScale;
     /** Tokens in the current batch. */
     private int count;
+    private long warmUpWaitNanos;
     /** Whether ggml would evaluate the current tokens as part of a batch (its order of sums differs for one token). */
     private boolean batched;
 
@@ -159,12 +160,17 @@ public final class TransformerForward {
      * logits after the last one when {@code wantLogits}, else {@code null}. The returned array
      * is reused by the next call.
      */
+    /** How long the passes so far waited for the kernel warm-up, in nanoseconds (see {@link KernelWarmUp#await}). */
+    public long warmUpWaitNanos() {
+        return warmUpWaitNanos;
+    }
+
     public float[] forward(int[] tokens, int from, int n, int position, boolean wantLogits) {
         if (n < 1 || n > MAX_BATCH) {
             throw new IllegalArgumentException("batch of " + n + " tokens; 1 to " + MAX_BATCH + " allowed");
         }
         // until C2 has compiled the kernels, a pass would run them boxed and take the cores from the compilers
-        KernelWarmUp.await();
+        warmUpWaitNanos += KernelWarmUp.await();
         count = n;
         // llama.cpp evaluates tokens (the whole evaluation) in batches of up to 512
         int ggmlBatchStart = from - from % GGML_BATCH;

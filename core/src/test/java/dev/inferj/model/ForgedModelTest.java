@@ -56,6 +56,8 @@ class ForgedModelTest {
             assertTrue(max - min > 1f && max < 100f, "logits spread but stay moderate: " + min + " .. " + max);
             Generation g = session.generate("Once upon a time", GenerateOptions.greedy().withMaxTokens(8), null);
             assertTrue(g.tokens().length > 0);
+            // the warm-up ended before the first evaluate returned: this prompt waited for none of it
+            assertEquals(0, g.timings().warmUpWaitNanos(), g.timings().toString());
         }
     }
 

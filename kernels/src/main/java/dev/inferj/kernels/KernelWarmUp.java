@@ -70,18 +70,21 @@ public final class KernelWarmUp {
     }
 
     /**
-     * Waits until the latest warm-up has ended (at most its time limit); returns at once when none runs.
-     * Interrupted, it returns with the thread's interrupt status set.
+     * Waits until the latest warm-up has ended (at most its time limit) and returns how long it waited, in
+     * nanoseconds: 0 when none runs. Interrupted, it returns with the thread's interrupt status set.
      */
-    public static void await() {
+    public static long await() {
         Thread thread = latest;
-        if (thread != null && thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (thread == null || !thread.isAlive()) {
+            return 0;
         }
+        long start = System.nanoTime();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return System.nanoTime() - start;
     }
 
     /** How long the latest warm-up took, or empty while it runs (or when none has run in this JVM). */

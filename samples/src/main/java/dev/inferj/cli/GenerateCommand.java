@@ -43,8 +43,9 @@ final class GenerateCommand implements Callable<Integer> {
                 LoadTimings t = m.loadTimings();
                 OptionalLong warmUp = KernelWarmUp.lastDurationNanos();
                 spec.commandLine().getErr().printf("load: map %d ms, vocabulary %d ms, weights %d ms, total %d ms | prompt %d ms"
-                        + " | kernel warm-up %s%n", t.mapNanos() / 1_000_000, t.vocabularyNanos() / 1_000_000,
-                        t.weightsNanos() / 1_000_000, t.totalNanos() / 1_000_000, g.timings().promptNanos() / 1_000_000,
+                        + " (waiting for the kernel warm-up %d ms) | kernel warm-up %s%n", t.mapNanos() / 1_000_000,
+                        t.vocabularyNanos() / 1_000_000, t.weightsNanos() / 1_000_000, t.totalNanos() / 1_000_000,
+                        g.timings().promptNanos() / 1_000_000, g.timings().warmUpWaitNanos() / 1_000_000,
                         warmUp.isPresent() ? warmUp.getAsLong() / 1_000_000 + " ms" : "still running");
             }
             spec.commandLine().getErr().printf("prompt: %d tokens, %.1f t/s | generation: %d tokens, %.1f t/s | %s, %d threads%n",

@@ -42,7 +42,7 @@ class MainTest {
         assertEquals(0, code, err.toString());
         assertTrue(err.toString().matches(
                 "(?s).*load: map \\d+ ms, vocabulary \\d+ ms, weights \\d+ ms, total \\d+ ms \\| prompt \\d+ ms"
-                        + " \\| kernel warm-up (\\d+ ms|still running)\n.*"), err.toString());
+                        + " \\(waiting for the kernel warm-up \\d+ ms\\) \\| kernel warm-up (\\d+ ms|still running)\n.*"), err.toString());
     }
 
     @Test
