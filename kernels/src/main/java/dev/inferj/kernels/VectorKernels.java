@@ -1675,9 +1675,8 @@ final class VectorKernels extends ScalarKernels {
         }
         double sum = 0;
         for (i = 0; i < bound; i += F.length()) {
-            FloatVector e = exp(FloatVector.fromArray(F, x, offset + i).sub(max));
-            e.intoArray(x, offset + i);
-            sum += sumLanes(e);
+            exp(FloatVector.fromArray(F, x, offset + i).sub(max)).intoArray(x, offset + i);
+            sum += storedLanesSum(x, offset + i);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[offset + i] - max);
@@ -1685,6 +1684,15 @@ final class VectorKernels extends ScalarKernels {
             sum += e;
         }
         scale(x, offset, n, (float) (1.0 / sum));
+    }
+
+    /**
+     * {@link #sumLanes} of the vector stored at {@code x[at]}. A call with no vector in it: inlined into a caller
+     * C2 has already grown past its node cutoff ({@code Attention.run}, which inlines the softmax), a call to
+     * {@code sumLanes} itself would not be, and would box its vector on every chunk.
+     */
+    private static float storedLanesSum(float[] x, int at) {
+        return sumLanes(FloatVector.fromArray(F, x, at));
     }
 
     /** ggml's order: {@link #exp} (its vector exp) over whole vectors, {@code Math.exp} (libm's) over the tail. */
