@@ -70,6 +70,7 @@ public final class TransformerForward {
     private final float embeddingScale;
     /** Tokens in the current batch. */
     private int count;
+    /** How long the passes so far waited for the kernel warm-up. */
     private long warmUpWaitNanos;
     /** Whether ggml would evaluate the current tokens as part of a batch (its order of sums differs for one token). */
     private boolean batched;
@@ -153,6 +154,11 @@ public final class TransformerForward {
         }
     }
 
+    /** How long the passes so far waited for the kernel warm-up, in nanoseconds (see {@link KernelWarmUp#await}). */
+    public long warmUpWaitNanos() {
+        return warmUpWaitNanos;
+    }
+
     /**
      * Runs {@code tokens[from, from + n)} at positions {@code position, position + 1, ...}
      * ({@code tokens} being the whole evaluation, for the order of sums llama.cpp would take)
@@ -160,11 +166,6 @@ public final class TransformerForward {
      * logits after the last one when {@code wantLogits}, else {@code null}. The returned array
      * is reused by the next call.
      */
-    /** How long the passes so far waited for the kernel warm-up, in nanoseconds (see {@link KernelWarmUp#await}). */
-    public long warmUpWaitNanos() {
-        return warmUpWaitNanos;
-    }
-
     public float[] forward(int[] tokens, int from, int n, int position, boolean wantLogits) {
         if (n < 1 || n > MAX_BATCH) {
             throw new IllegalArgumentException("batch of " + n + " tokens; 1 to " + MAX_BATCH + " allowed");
