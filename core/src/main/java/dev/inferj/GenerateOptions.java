@@ -1,17 +1,46 @@
 package dev.inferj;
 
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
 /**
- * How {@link Session#generate} picks tokens.
+ * How {@link Session#generate} picks tokens and when it stops. Each step runs llama.cpp's default
+ * chain, in its order: logit bias, repetition penalties, DRY, top-k, typical-p, top-p, min-p, XTC,
+ * temperature, then a draw from what is left with the seeded random generator. Temperature 0 takes
+ * the most likely token that is left (greedy). The same seed, prompt and options give the same
+ * tokens on every run. Start from {@link #defaults()} (or {@link Model#generateDefaults()}, which
+ * adds the file's recommended values) and change what you need with the {@code withX} methods.
  *
- * @param maxTokens   most tokens to generate
- * @param temperature 0 picks the most likely token every time (greedy); higher values flatten the distribution
- * @param topK        sample only among the k most likely tokens (0: all)
- * @param topP        sample only among the most likely tokens whose probabilities add up to p (1: all)
- * @param seed        seed of the random sampler, for repeatable output
- * @param stopAtEndOfGeneration whether an end-of-generation token (EOS, EOT) ends the generation
+ * @param maxTokens        most tokens to generate
+ * @param temperature      0 picks the most likely token every time (greedy); higher values flatten the distribution
+ * @param topK             keep only the k most likely tokens (0: all)
+ * @param topP             keep the most likely tokens whose probabilities add up to p (1: all)
+ * @param minP             keep tokens at least this fraction as likely as the most likely one (0: all)
+ * @param typicalP         locally typical sampling: keep the tokens whose surprise is closest to the
+ *                         distribution's entropy, up to this probability mass (1: all)
+ * @param repeatPenalty    divides the positive logits (multiplies the negative ones) of tokens among the
+ *                         last {@code repeatLastN} tokens of the session, prompt included (1: off)
+ * @param repeatLastN      how many of the session's last tokens the penalties look at (-1: all, 0: none)
+ * @param frequencyPenalty subtracted from a token's logit once for each time it occurs in that window
+ * @param presencePenalty  subtracted from the logit of each token that occurs in that window
+ * @param dry              the DRY ("don't repeat yourself") penalty on tokens that would extend a repetition
+ * @param xtcProbability   XTC ("exclude top choices"): the chance, at each step, that it removes all the
+ *                         tokens above {@code xtcThreshold} but the least likely of them (0: off)
+ * @param xtcThreshold     XTC's probability threshold (above 0.5: off)
+ * @param logitBias        added to the logit of each token id before anything else; negative infinity bans it
+ * @param seed             seed of the random draws, for repeatable output
+ * @param stopAtEndOfGeneration whether an end-of-generation token (EOS, EOT, {@code <|im_end|>}...) ends the
+ *                         generation
+ * @param stopStrings      texts that end the generation where they appear in the output, also across tokens
+ *                         or inside one; the stop text and what follows it are neither returned nor streamed
  */
-public record GenerateOptions(int maxTokens, float temperature, int topK, float topP, long seed,
-                              boolean stopAtEndOfGeneration) {
+public record GenerateOptions(int maxTokens, float temperature, int topK, float topP, float minP, float typicalP,
+                              float repeatPenalty, int repeatLastN, float frequencyPenalty, float presencePenalty,
+                              Dry dry, float xtcProbability, float xtcThreshold, Map<Integer, Float> logitBias,
+                              long seed, boolean stopAtEndOfGeneration, List<String> stopStrings) {
 
     public GenerateOptions {
         if (maxTokens < 0) {
@@ -23,14 +52,84 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         if (topK < 0) {
             throw new IllegalArgumentException("topK must not be negative, was " + topK);
         }
-        if (!(topP > 0f && topP <= 1f)) {
-            throw new IllegalArgumentException("topP must be in (0, 1], was " + topP);
+        requireIn("topP", topP, 0f, false, 1f);
+        requireIn("minP", minP, 0f, true, 1f);
+        requireIn("typicalP", typicalP, 0f, false, 1f);
+        if (!(repeatPenalty > 0f) || Float.isInfinite(repeatPenalty)) {
+            throw new IllegalArgumentException("repeatPenalty must be a finite number > 0, was " + repeatPenalty);
+        }
+        requireLastN("repeatLastN", repeatLastN);
+        requireFinite("frequencyPenalty", frequencyPenalty);
+        requireFinite("presencePenalty", presencePenalty);
+        if (dry == null) {
+            throw new IllegalArgumentException("dry must not be null (use Dry.OFF)");
+        }
+        requireIn("xtcProbability", xtcProbability, 0f, true, 1f);
+        requireIn("xtcThreshold", xtcThreshold, 0f, true, 1f);
+        if (logitBias == null) {
+            throw new IllegalArgumentException("logitBias must not be null (use Map.of())");
+        }
+        for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
+            if (e.getKey() == null || e.getKey() < 0) {
+                throw new IllegalArgumentException("logitBias has a key that is not a token id: " + e.getKey());
+            }
+            Float bias = e.getValue();
+            if (bias == null || !(Float.isFinite(bias) || bias == Float.NEGATIVE_INFINITY)) {
+                throw new IllegalArgumentException("logitBias of token " + e.getKey()
+                        + " must be a finite number or negative infinity, was " + bias);
+            }
+        }
+        logitBias = Collections.unmodifiableMap(new TreeMap<>(logitBias));
+        stopStrings = List.copyOf(requireTexts("stopStrings", stopStrings));
+    }
+
+    /**
+     * The DRY penalty ("don't repeat yourself"): a token that would extend a sequence that already
+     * occurred in the last {@code lastN} tokens, once that sequence is at least {@code allowedLength}
+     * tokens long, loses {@code multiplier * base^(length - allowedLength)} from its logit. A sequence
+     * never extends across a token whose text contains one of {@code sequenceBreakers}.
+     *
+     * @param multiplier       strength (0: off)
+     * @param base             growth with the length of the repetition, at least 1
+     * @param allowedLength    repetitions up to this length go unpunished
+     * @param lastN            how many of the session's last tokens to search (-1: all, 0: off)
+     * @param sequenceBreakers texts that end a repetition (by default new line, colon, quote, asterisk)
+     */
+    public record Dry(float multiplier, float base, int allowedLength, int lastN, List<String> sequenceBreakers) {
+        /** Switched off, with llama.cpp's other defaults: base 1.75, allowed length 2, the last 64 tokens. */
+        public static final Dry OFF = new Dry(0f, 1.75f, 2, 64, List.of("\n", ":", "\"", "*"));
+
+        public Dry {
+            if (!(multiplier >= 0f) || Float.isInfinite(multiplier)) {
+                throw new IllegalArgumentException("dry multiplier must be a finite number >= 0, was " + multiplier);
+            }
+            if (!(base >= 1f) || Float.isInfinite(base)) {
+                throw new IllegalArgumentException("dry base must be a finite number >= 1, was " + base);
+            }
+            if (allowedLength < 1) {
+                throw new IllegalArgumentException("dry allowedLength must be at least 1, was " + allowedLength);
+            }
+            requireLastN("dry lastN", lastN);
+            sequenceBreakers = List.copyOf(requireTexts("dry sequenceBreakers", sequenceBreakers));
+        }
+
+        /** Whether this penalty changes anything. */
+        public boolean enabled() {
+            return multiplier > 0f && lastN != 0;
+        }
+
+        public Dry withMultiplier(float multiplier) {
+            return new Dry(multiplier, base, allowedLength, lastN, sequenceBreakers);
         }
     }
 
-    /** 256 tokens, temperature 0.8, top-k 40, top-p 0.95, a random seed, stop at end of generation. */
+    /**
+     * llama.cpp's defaults: 256 tokens, temperature 0.8, top-k 40, top-p 0.95, min-p 0.05, no
+     * penalties (window 64), DRY and XTC off, a random seed, stop at end of generation, no stop strings.
+     */
     public static GenerateOptions defaults() {
-        return new GenerateOptions(256, 0.8f, 40, 0.95f, System.nanoTime(), true);
+        return new GenerateOptions(256, 0.8f, 40, 0.95f, 0.05f, 1f, 1f, 64, 0f, 0f, Dry.OFF, 0f, 0.1f, Map.of(),
+                System.nanoTime(), true, List.of());
     }
 
     /** The defaults with temperature 0: always the most likely token. */
@@ -39,26 +138,158 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
     }
 
     public GenerateOptions withMaxTokens(int maxTokens) {
-        return new GenerateOptions(maxTokens, temperature, topK, topP, seed, stopAtEndOfGeneration);
+        return edit(b -> b.maxTokens = maxTokens);
     }
 
     public GenerateOptions withTemperature(float temperature) {
-        return new GenerateOptions(maxTokens, temperature, topK, topP, seed, stopAtEndOfGeneration);
+        return edit(b -> b.temperature = temperature);
     }
 
     public GenerateOptions withTopK(int topK) {
-        return new GenerateOptions(maxTokens, temperature, topK, topP, seed, stopAtEndOfGeneration);
+        return edit(b -> b.topK = topK);
     }
 
     public GenerateOptions withTopP(float topP) {
-        return new GenerateOptions(maxTokens, temperature, topK, topP, seed, stopAtEndOfGeneration);
+        return edit(b -> b.topP = topP);
+    }
+
+    public GenerateOptions withMinP(float minP) {
+        return edit(b -> b.minP = minP);
+    }
+
+    public GenerateOptions withTypicalP(float typicalP) {
+        return edit(b -> b.typicalP = typicalP);
+    }
+
+    public GenerateOptions withRepeatPenalty(float repeatPenalty) {
+        return edit(b -> b.repeatPenalty = repeatPenalty);
+    }
+
+    public GenerateOptions withRepeatLastN(int repeatLastN) {
+        return edit(b -> b.repeatLastN = repeatLastN);
+    }
+
+    public GenerateOptions withFrequencyPenalty(float frequencyPenalty) {
+        return edit(b -> b.frequencyPenalty = frequencyPenalty);
+    }
+
+    public GenerateOptions withPresencePenalty(float presencePenalty) {
+        return edit(b -> b.presencePenalty = presencePenalty);
+    }
+
+    public GenerateOptions withDry(Dry dry) {
+        return edit(b -> b.dry = dry);
+    }
+
+    /** {@link #dry()} with this multiplier (0 switches it off). */
+    public GenerateOptions withDryMultiplier(float multiplier) {
+        return withDry(dry.withMultiplier(multiplier));
+    }
+
+    public GenerateOptions withXtc(float probability, float threshold) {
+        return edit(b -> {
+            b.xtcProbability = probability;
+            b.xtcThreshold = threshold;
+        });
+    }
+
+    public GenerateOptions withLogitBias(Map<Integer, Float> logitBias) {
+        return edit(b -> b.logitBias = logitBias);
     }
 
     public GenerateOptions withSeed(long seed) {
-        return new GenerateOptions(maxTokens, temperature, topK, topP, seed, stopAtEndOfGeneration);
+        return edit(b -> b.seed = seed);
     }
 
     public GenerateOptions withStopAtEndOfGeneration(boolean stop) {
-        return new GenerateOptions(maxTokens, temperature, topK, topP, seed, stop);
+        return edit(b -> b.stopAtEndOfGeneration = stop);
+    }
+
+    public GenerateOptions withStopStrings(List<String> stopStrings) {
+        return edit(b -> b.stopStrings = stopStrings);
+    }
+
+    private GenerateOptions edit(Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return f.build();
+    }
+
+    /** A mutable copy of the components, so that each {@code withX} names only what it changes. */
+    private static final class Fields {
+        int maxTokens;
+        float temperature;
+        int topK;
+        float topP;
+        float minP;
+        float typicalP;
+        float repeatPenalty;
+        int repeatLastN;
+        float frequencyPenalty;
+        float presencePenalty;
+        Dry dry;
+        float xtcProbability;
+        float xtcThreshold;
+        Map<Integer, Float> logitBias;
+        long seed;
+        boolean stopAtEndOfGeneration;
+        List<String> stopStrings;
+
+        Fields(GenerateOptions o) {
+            maxTokens = o.maxTokens;
+            temperature = o.temperature;
+            topK = o.topK;
+            topP = o.topP;
+            minP = o.minP;
+            typicalP = o.typicalP;
+            repeatPenalty = o.repeatPenalty;
+            repeatLastN = o.repeatLastN;
+            frequencyPenalty = o.frequencyPenalty;
+            presencePenalty = o.presencePenalty;
+            dry = o.dry;
+            xtcProbability = o.xtcProbability;
+            xtcThreshold = o.xtcThreshold;
+            logitBias = o.logitBias;
+            seed = o.seed;
+            stopAtEndOfGeneration = o.stopAtEndOfGeneration;
+            stopStrings = o.stopStrings;
+        }
+
+        GenerateOptions build() {
+            return new GenerateOptions(maxTokens, temperature, topK, topP, minP, typicalP, repeatPenalty, repeatLastN,
+                    frequencyPenalty, presencePenalty, dry, xtcProbability, xtcThreshold, logitBias, seed,
+                    stopAtEndOfGeneration, stopStrings);
+        }
+    }
+
+    private static void requireIn(String name, float value, float low, boolean lowIncluded, float high) {
+        if (!((lowIncluded ? value >= low : value > low) && value <= high)) {
+            throw new IllegalArgumentException(name + " must be in " + (lowIncluded ? "[" : "(") + low + ", " + high
+                    + "], was " + value);
+        }
+    }
+
+    private static void requireFinite(String name, float value) {
+        if (!Float.isFinite(value)) {
+            throw new IllegalArgumentException(name + " must be a finite number, was " + value);
+        }
+    }
+
+    private static void requireLastN(String name, int value) {
+        if (value < -1) {
+            throw new IllegalArgumentException(name + " must be -1 (all), 0 (off) or a count of tokens, was " + value);
+        }
+    }
+
+    private static List<String> requireTexts(String name, List<String> texts) {
+        if (texts == null) {
+            throw new IllegalArgumentException(name + " must not be null (use List.of())");
+        }
+        for (String s : texts) {
+            if (s == null || s.isEmpty()) {
+                throw new IllegalArgumentException(name + " must not hold null or empty texts");
+            }
+        }
+        return texts;
     }
 }

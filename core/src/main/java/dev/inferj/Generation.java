@@ -13,6 +13,10 @@ public record Generation(String text, int[] promptTokens, int[] tokens, StopReas
         /** {@link GenerateOptions#maxTokens()} tokens were generated. */
         MAX_TOKENS,
         /** The session's context is full. */
-        CONTEXT_FULL
+        CONTEXT_FULL,
+        /** A stop string appeared (the text ends before it). */
+        STOP_STRING,
+        /** The generation was cancelled ({@link Session#cancel()}, a stream closed early, an interrupt). */
+        CANCELLED
     }
 }

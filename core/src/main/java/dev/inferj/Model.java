@@ -13,6 +13,7 @@ import dev.inferj.tokenizer.Tokenizer;
 import dev.inferj.tokenizer.Vocabulary;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -35,6 +36,9 @@ public final class Model implements AutoCloseable {
     private final ModelConfig config;
     private final TransformerWeights weights;
     private final Tokenizer tokenizer;
+    /** The ids of the tokens that end a generation, ascending. */
+    private final int[] endOfGeneration;
+    private final GenerateOptions generateDefaults;
     private final WorkerPool pool;
     private final int sessionContextLength;
     private final String chatTemplateSource;
@@ -45,6 +49,8 @@ public final class Model implements AutoCloseable {
         this.file = file;
         this.tileArena = tileArena;
         this.tokenizer = Tokenizer.of(VocabularyLoader.fromGguf(file));
+        this.endOfGeneration = VocabularyLoader.endOfGenerationIds(file, tokenizer.vocabulary());
+        this.generateDefaults = SamplingDefaults.fromGguf(file);
         this.config = ModelConfig.fromGguf(file, tokenizer.vocabularySize());
         long read = System.nanoTime();
         this.weights = TransformerWeights.fromGguf(file, config, tileArena, tileCache);
@@ -97,6 +103,20 @@ public final class Model implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** Whether {@code id} ends a generation (EOS, EOT, {@code <|im_end|>} and the like, as llama.cpp decides). */
+    public boolean isEndOfGeneration(int id) {
+        return Arrays.binarySearch(endOfGeneration, id) >= 0;
+    }
+
+    /**
+     * {@link GenerateOptions#defaults()} with the sampling values the file recommends, where it has them
+     * ({@code general.sampling.temp}, {@code top_k}, {@code top_p}, {@code min_p}, {@code xtc_probability},
+     * {@code xtc_threshold}, {@code penalty_last_n}, {@code penalty_repeat}), and a fresh random seed.
+     */
+    public GenerateOptions generateDefaults() {
+        return generateDefaults.withSeed(System.nanoTime());
     }
 
     public ModelInfo info() {

@@ -6,19 +6,22 @@ import dev.inferj.model.TransformerForward;
 import dev.inferj.model.TransformerWeights;
 import dev.inferj.model.ModelConfig;
 import dev.inferj.model.NonFiniteCheck;
-import dev.inferj.sampling.Sampler;
-import dev.inferj.tokenizer.StreamingDecoder;
 import dev.inferj.tokenizer.Tokenizer;
 import dev.inferj.tokenizer.Vocabulary;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One conversation with a model: its KV cache and the tokens in it. Each {@link #generate} call
  * continues from what the session already holds, so a second call sees the first one's prompt and
  * output; {@link #chat} renders the whole conversation and reuses the longest prefix the session
- * already holds; {@link #reset()} starts over. A session runs one call at a time; close it to free
- * its cache.
+ * already holds; {@link #reset()} starts over. A session runs one call at a time: a call while
+ * another one (or an unfinished {@link #stream}) holds it throws {@link IllegalStateException} at
+ * once, without touching the session. {@link #cancel()} may come from any thread. Close it to free its cache.
  */
 public final class Session implements AutoCloseable {
     private final Model model;
@@ -30,7 +33,10 @@ public final class Session implements AutoCloseable {
     /** The token at each position the cache holds. */
     private final int[] history;
     private int position;
-    private boolean closed;
+    private volatile boolean closed;
+    /** Set while a call (or a generation, until it ends) uses the session. */
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile GenerationRun running;
 
     Session(Model model, ModelConfig config, TransformerWeights weights, WorkerPool pool, int contextLength) {
         this.model = model;
@@ -68,7 +74,9 @@ public final class Session implements AutoCloseable {
 
     /** Forgets everything: the next call starts at position 0. */
     public void reset() {
+        acquire();
         position = 0;
+        busy.set(false);
     }
 
     /**
@@ -80,22 +88,7 @@ public final class Session implements AutoCloseable {
      * @throws InferjException when the model has no chat template or the template raises an error
      */
     public Generation chat(List<ChatMessage> messages, GenerateOptions options, TokenListener listener) {
-        ensureOpen();
-        int[] ids = tokenizer.encode(model.renderChat(messages, true), false, true);
-        Vocabulary v = tokenizer.vocabulary();
-        if (v.addBos() && v.bosId() >= 0 && (ids.length == 0 || ids[0] != v.bosId())) {
-            int[] withBos = new int[ids.length + 1];
-            withBos[0] = v.bosId();
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos; // templates usually write BOS themselves; add it only when they do not
-        }
-        int kept = 0;
-        while (kept < Math.min(position, ids.length) && history[kept] == ids[kept]) {
-            kept++;
-        }
-        kept = Math.min(kept, ids.length - 1); // at least one token must run to give logits
-        position = kept;
-        return generate(Arrays.copyOfRange(ids, kept, ids.length), options, listener);
+        return runToEnd(start(chatTokens(messages), options), listener);
     }
 
     public Generation chat(List<ChatMessage> messages, GenerateOptions options) {
@@ -109,62 +102,51 @@ public final class Session implements AutoCloseable {
     /**
      * Appends {@code prompt} (with a BOS token first when the session is empty and the vocabulary
      * asks for one), then generates up to {@code options.maxTokens()} tokens, calling
-     * {@code listener} (may be null) with each as it comes.
+     * {@code listener} (may be null) with each as it comes. {@link #cancel()} from another thread, or
+     * an interrupt of this one, ends it after the current step with what was generated so far.
      */
     public Generation generate(String prompt, GenerateOptions options, TokenListener listener) {
-        boolean addBos = position == 0 && tokenizer.vocabulary().addBos();
-        return generate(tokenizer.encode(prompt, addBos, false), options, listener);
+        return runToEnd(start(promptTokens(prompt), options), listener);
     }
 
     /** Like {@link #generate(String, GenerateOptions, TokenListener)} from token ids. */
     public Generation generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
-        ensureOpen();
-        if (promptTokens.length == 0) {
-            throw new IllegalArgumentException("the prompt is empty: give at least one token");
-        }
-        long start = System.nanoTime();
-        long waitedBefore = forward.warmUpWaitNanos();
-        float[] logits = evaluateInternal(promptTokens);
-        long promptNanos = System.nanoTime() - start;
-        long warmUpWait = forward.warmUpWaitNanos() - waitedBefore;
+        return runToEnd(start(new Prompt(position, promptTokens), options), listener);
+    }
 
-        Sampler sampler = Sampler.of(options.temperature(), options.topK(), options.topP(), options.seed(),
-                config.vocabularySize());
-        StreamingDecoder decoder = tokenizer.newStreamingDecoder();
-        StringBuilder text = new StringBuilder();
-        int[] generated = new int[Math.min(options.maxTokens(), contextLength() - position + 1)];
-        int count = 0;
-        Generation.StopReason reason = Generation.StopReason.MAX_TOKENS;
-        long genStart = System.nanoTime();
-        while (count < options.maxTokens()) {
-            int next = sampler.sample(logits);
-            if (options.stopAtEndOfGeneration() && tokenizer.isEndOfGeneration(next)) {
-                reason = Generation.StopReason.END_OF_GENERATION;
-                break;
-            }
-            generated[count++] = next;
-            String piece = decoder.accept(next);
-            text.append(piece);
-            if (listener != null) {
-                listener.onToken(next, piece);
-            }
-            if (count == options.maxTokens()) {
-                break;
-            }
-            if (position >= contextLength()) {
-                reason = Generation.StopReason.CONTEXT_FULL;
-                break;
-            }
-            logits = step(next);
+    /**
+     * Like {@link #generate(String, GenerateOptions)}, but hands the text out as it comes, piece by
+     * piece, to the thread that iterates: each {@link TextStream#next()} generates until some text is
+     * final. The session is busy until the stream ends or is closed; closing it early cancels the
+     * generation. The prompt is evaluated on the first call to {@code hasNext()}.
+     */
+    public TextStream stream(String prompt, GenerateOptions options) {
+        return new TextStream(() -> start(promptTokens(prompt), options));
+    }
+
+    /** Like {@link #stream(String, GenerateOptions)} for a conversation, as {@link #chat} answers it. */
+    public TextStream streamChat(List<ChatMessage> messages, GenerateOptions options) {
+        return new TextStream(() -> start(chatTokens(messages), options));
+    }
+
+    /**
+     * The text of a generation as a {@link Flow.Publisher}: each subscriber starts its own generation
+     * on this session, run on {@code executor} as the subscriber requests pieces of text; cancelling
+     * the subscription cancels the generation within one token step.
+     */
+    public Flow.Publisher<String> publisher(String prompt, GenerateOptions options, Executor executor) {
+        return new TextPublisher(() -> start(promptTokens(prompt), options), executor);
+    }
+
+    /**
+     * Cancels the generation running on this session, if there is one: it ends after its current
+     * step with {@link Generation.StopReason#CANCELLED} and the text generated so far. Safe from any thread.
+     */
+    public void cancel() {
+        GenerationRun run = running;
+        if (run != null) {
+            run.cancel();
         }
-        String rest = decoder.flush();
-        text.append(rest);
-        if (!rest.isEmpty() && listener != null && count > 0) {
-            listener.onToken(generated[count - 1], rest);
-        }
-        long genNanos = System.nanoTime() - genStart;
-        return new Generation(text.toString(), promptTokens.clone(), Arrays.copyOf(generated, count), reason,
-                new Timings(promptTokens.length, promptNanos, count, genNanos, warmUpWait));
     }
 
     /**
@@ -172,11 +154,15 @@ public final class Session implements AutoCloseable {
      * (a copy, one per vocabulary entry). Useful to score text or to drive decoding yourself.
      */
     public float[] evaluate(int... tokens) {
-        ensureOpen();
         if (tokens.length == 0) {
             throw new IllegalArgumentException("no tokens to evaluate");
         }
-        return evaluateInternal(tokens).clone();
+        acquire();
+        try {
+            return evaluateInternal(tokens).clone();
+        } finally {
+            busy.set(false);
+        }
     }
 
     /**
@@ -185,7 +171,6 @@ public final class Session implements AutoCloseable {
      * way allocates nothing.
      */
     public float[] evaluate(int[] tokens, float[] logits) {
-        ensureOpen();
         if (tokens.length == 0) {
             throw new IllegalArgumentException("no tokens to evaluate");
         }
@@ -193,8 +178,13 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("room for " + logits.length + " logits, the vocabulary has "
                     + config.vocabularySize());
         }
-        System.arraycopy(evaluateInternal(tokens), 0, logits, 0, config.vocabularySize());
-        return logits;
+        acquire();
+        try {
+            System.arraycopy(evaluateInternal(tokens), 0, logits, 0, config.vocabularySize());
+            return logits;
+        } finally {
+            busy.set(false);
+        }
     }
 
     private float[] evaluateInternal(int[] tokens) {
@@ -215,6 +205,41 @@ public final class Session implements AutoCloseable {
         return logits;
     }
 
+    // what a GenerationRun reads and drives; it holds the session (busy) while it runs
+
+    float[] evaluateForRun(int[] tokens) {
+        return evaluateInternal(tokens);
+    }
+
+    float[] stepForRun(int token) {
+        return step(token);
+    }
+
+    int[] history() {
+        return history;
+    }
+
+    int vocabularySize() {
+        return config.vocabularySize();
+    }
+
+    Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The text of one token, as generated text shows it (possibly part of a character). */
+    String tokenText(int id) {
+        return new String(tokenizer.pieceBytes(id), StandardCharsets.UTF_8);
+    }
+
+    boolean isEndOfGeneration(int id) {
+        return model.isEndOfGeneration(id);
+    }
+
+    long warmUpWaitNanos() {
+        return forward.warmUpWaitNanos();
+    }
+
     private float[] step(int token) {
         single[0] = token;
         return run(single, 0, 1, true);
@@ -230,17 +255,107 @@ public final class Session implements AutoCloseable {
         return logits;
     }
 
-    private void ensureOpen() {
+    private Prompt promptTokens(String prompt) {
+        boolean addBos = position == 0 && tokenizer.vocabulary().addBos();
+        return new Prompt(position, tokenizer.encode(prompt, addBos, false));
+    }
+
+    /**
+     * The rendered conversation's tokens that the session does not hold yet; the session's position moves
+     * back to the end of the part it holds (at least one token is left to run, to give logits).
+     */
+    private Prompt chatTokens(List<ChatMessage> messages) {
+        int[] ids = tokenizer.encode(model.renderChat(messages, true), false, true);
+        Vocabulary v = tokenizer.vocabulary();
+        if (v.addBos() && v.bosId() >= 0 && (ids.length == 0 || ids[0] != v.bosId())) {
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = v.bosId();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            ids = withBos; // templates usually write BOS themselves; add it only when they do not
+        }
+        int kept = 0;
+        while (kept < Math.min(position, ids.length) && history[kept] == ids[kept]) {
+            kept++;
+        }
+        kept = Math.min(kept, ids.length - 1);
+        return new Prompt(kept, Arrays.copyOfRange(ids, kept, ids.length));
+    }
+
+    /** Tokens to append at position {@code from} (the session forgets what it holds after it). */
+    private record Prompt(int from, int[] tokens) {
+    }
+
+    /** Starts a generation: the session is busy until it ends. */
+    private GenerationRun start(Prompt prompt, GenerateOptions options) {
+        acquire();
+        try {
+            position = Math.min(position, prompt.from());
+            GenerationRun run = new GenerationRun(this, prompt.tokens(), options);
+            running = run;
+            return run;
+        } catch (RuntimeException | Error e) {
+            busy.set(false);
+            throw e;
+        }
+    }
+
+    private Generation runToEnd(GenerationRun run, TokenListener listener) {
+        try {
+            for (GenerationRun.Piece p = run.next(); p != null; p = run.next()) {
+                if (listener != null) {
+                    listener.onToken(p.token(), p.text());
+                }
+            }
+            return run.result();
+        } finally {
+            run.abandon(); // when the listener or a step threw
+        }
+    }
+
+    /** Called when {@code run} ends or is abandoned (its caller failed): the session is free again. */
+    void runEnded(GenerationRun run) {
+        if (running == run) {
+            running = null;
+            busy.set(false);
+        }
+    }
+
+    /** Marks the session busy, or throws when another call holds it or the session is closed. */
+    private void acquire() {
+        ensureOpen();
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("the session is in use by another call: a Session runs one call at a time");
+        }
+        if (closed) { // close() may have looked at busy before it was set: it reads closed after setting it
+            busy.set(false);
+            ensureOpen();
+        }
+    }
+
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("session is closed");
         }
     }
 
+    /**
+     * Frees the KV cache. A generation running on the session is cancelled, and close waits for its
+     * current step (or any other call in progress) to end; a stream left open fails on its next call.
+     */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            forward.close();
+        if (closed) {
+            return;
         }
+        closed = true;
+        cancel();
+        while (busy.get()) {
+            GenerationRun run = running;
+            if (run != null && !run.stepping()) {
+                break; // a stream nobody iterates: it finds the session closed when it is next called
+            }
+            Thread.onSpinWait();
+        }
+        forward.close();
     }
 }

@@ -7,8 +7,10 @@ import dev.inferj.tokenizer.TokenizerModel;
 import dev.inferj.tokenizer.Vocabulary;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads the {@code tokenizer.ggml.*} metadata of a GGUF file into a {@link Vocabulary}, with the
@@ -25,11 +27,22 @@ public final class VocabularyLoader {
     static final String BOS_ID = "tokenizer.ggml.bos_token_id";
     static final String EOS_ID = "tokenizer.ggml.eos_token_id";
     static final String EOT_ID = "tokenizer.ggml.eot_token_id";
+    static final String EOM_ID = "tokenizer.ggml.eom_token_id";
+    static final String FIM_PAD_ID = "tokenizer.ggml.fim_pad_token_id";
+    static final String FIM_REPO_ID = "tokenizer.ggml.fim_rep_token_id";
+    static final String FIM_SEPARATOR_ID = "tokenizer.ggml.fim_sep_token_id";
     static final String UNKNOWN_ID = "tokenizer.ggml.unknown_token_id";
     static final String PADDING_ID = "tokenizer.ggml.padding_token_id";
     static final String ADD_BOS = "tokenizer.ggml.add_bos_token";
     static final String ADD_EOS = "tokenizer.ggml.add_eos_token";
     static final String ADD_SPACE_PREFIX = "tokenizer.ggml.add_space_prefix";
+
+    /** Texts of control tokens that end a generation wherever they are in the vocabulary, as in llama.cpp. */
+    static final Set<String> END_OF_GENERATION_BY_TEXT = Set.of(
+            "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+            "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+            "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
+            "<\uFF5Cend\u2581of\u2581sentence\uFF5C>", "[e~[");
 
     /**
      * Texts llama.cpp treats as control tokens whatever type the file gives them (it looks for
@@ -37,12 +50,7 @@ public final class VocabularyLoader {
      * a control token is only recognized in text when special tokens are parsed, and renders as
      * nothing. Gemma 3, for one, lists {@code </s>} as user-defined.
      */
-    static final Set<String> CONTROL_BY_TEXT = Set.of(
-            // end of generation
-            "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
-            "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
-            "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-            "<\uFF5Cend\u2581of\u2581sentence\uFF5C>", "[e~[",
+    static final Set<String> CONTROL_BY_TEXT = union(END_OF_GENERATION_BY_TEXT, Set.of(
             // fill in the middle
             "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\uFF5Cfim\u2581begin\uFF5C>", "<PRE>", "\u2581<PRE>",
             "<|code_prefix|>", "<|prefix|>",
@@ -52,7 +60,7 @@ public final class VocabularyLoader {
             "<|code_middle|>", "<|middle|>",
             "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]",
             "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>",
-            "<|file_sep|>");
+            "<|file_sep|>"));
 
     /** Texts llama.cpp takes for the end-of-turn token when the file names none. */
     static final Set<String> END_OF_TURN_BY_TEXT = Set.of(
@@ -181,6 +189,36 @@ public final class VocabularyLoader {
             types[s] = Vocabulary.NORMAL;
         }
         return eot >= 0 ? eot : found;
+    }
+
+    /**
+     * The ids of the tokens that end a generation, ascending, as llama.cpp finds them: EOS, EOT, EOM and
+     * the fill-in-the-middle pad, repo and separator tokens the file names, and every control token whose
+     * text is one of {@link #END_OF_GENERATION_BY_TEXT} (after {@link #fromGguf}'s type corrections, which
+     * leave out gpt-oss's {@code <|end|>} and Gemma 4's {@code </s>}).
+     */
+    public static int[] endOfGenerationIds(GgufFile f, Vocabulary v) {
+        int n = v.size();
+        TreeSet<Integer> ids = new TreeSet<>();
+        for (int id : new int[] {v.eosId(), v.eotId(), specialId(f, EOM_ID, n, -1), specialId(f, FIM_PAD_ID, n, -1),
+                specialId(f, FIM_REPO_ID, n, -1), specialId(f, FIM_SEPARATOR_ID, n, -1)}) {
+            if (id >= 0) {
+                ids.add(id);
+            }
+        }
+        String[] tokens = v.tokens();
+        for (int i = 0; i < n; i++) {
+            if (v.tokenType(i) == Vocabulary.CONTROL && END_OF_GENERATION_BY_TEXT.contains(tokens[i])) {
+                ids.add(i);
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     private static void checkLength(String src, String key, int length, int tokens) {

@@ -43,7 +43,6 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GenerateOptions options = sampling.options();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<ChatMessage> conversation = new ArrayList<>();
@@ -51,6 +50,7 @@ final class ChatCommand implements Callable<Integer> {
             conversation.add(ChatMessage.system(system));
         }
         try (Model m = model.load(); Session session = m.newSession()) {
+            GenerateOptions options = sampling.options(m);
             if (!m.hasChatTemplate()) {
                 throw new IllegalArgumentException(model.model + " has no chat template (tokenizer.chat_template); use generate");
             }

@@ -33,7 +33,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (Model m = model.load(); Session session = m.newSession()) {
-            Generation g = session.generate(prompt, sampling.options(), (id, text) -> {
+            Generation g = session.generate(prompt, sampling.options(m), (id, text) -> {
                 out.print(text);
                 out.flush();
             });

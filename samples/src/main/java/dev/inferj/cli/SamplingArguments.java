@@ -1,28 +1,103 @@
 package dev.inferj.cli;
 
 import dev.inferj.GenerateOptions;
+import dev.inferj.Model;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 import picocli.CommandLine.Option;
 
-/** The options of commands that generate: how many tokens and how they are picked. */
+/**
+ * The options of commands that generate: how many tokens, how they are picked, when to stop. Values
+ * not given come from the file's recommendations ({@code general.sampling.*}), else llama.cpp's defaults.
+ */
 final class SamplingArguments {
     @Option(names = {"-n", "--max-tokens"}, defaultValue = "256", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temp", defaultValue = "0.8", description = "Temperature; 0 is greedy (default ${DEFAULT-VALUE}).")
-    float temperature;
+    @Option(names = "--temp", description = "Temperature; 0 is greedy (default: the file's, else 0.8).")
+    Float temperature;
 
-    @Option(names = "--top-k", defaultValue = "40", description = "Top-k; 0 keeps all (default ${DEFAULT-VALUE}).")
-    int topK;
+    @Option(names = "--top-k", description = "Keep the k most likely tokens; 0 keeps all (default: the file's, else 40).")
+    Integer topK;
 
-    @Option(names = "--top-p", defaultValue = "0.95", description = "Top-p (default ${DEFAULT-VALUE}).")
-    float topP;
+    @Option(names = "--top-p", description = "Keep the most likely tokens up to this probability mass (default: the file's, else 0.95).")
+    Float topP;
+
+    @Option(names = "--min-p", description = "Keep tokens at least this fraction as likely as the best (default: the file's, else 0.05).")
+    Float minP;
+
+    @Option(names = "--typical", description = "Locally typical sampling mass; 1 is off (default 1).")
+    Float typicalP;
+
+    @Option(names = "--repeat-penalty", description = "Penalty on tokens among the last --repeat-last-n; 1 is off (default: the file's, else 1).")
+    Float repeatPenalty;
+
+    @Option(names = "--repeat-last-n", description = "How many last tokens the penalties look at; -1 all, 0 none (default: the file's, else 64).")
+    Integer repeatLastN;
+
+    @Option(names = "--frequency-penalty", description = "Subtracted once per occurrence in that window (default 0).")
+    Float frequencyPenalty;
+
+    @Option(names = "--presence-penalty", description = "Subtracted from each token in that window (default 0).")
+    Float presencePenalty;
+
+    @Option(names = "--dry-multiplier", description = "DRY penalty on extending repetitions; 0 is off (default 0).")
+    Float dryMultiplier;
+
+    @Option(names = "--xtc-probability", description = "XTC: chance of excluding the top choices at a step (default: the file's, else 0).")
+    Float xtcProbability;
+
+    @Option(names = "--xtc-threshold", description = "XTC's probability threshold (default: the file's, else 0.1).")
+    Float xtcThreshold;
+
+    @Option(names = "--logit-bias", paramLabel = "ID=BIAS", description = "Add BIAS to token ID's logit; -inf bans it (repeatable).")
+    Map<Integer, String> logitBias = new HashMap<>();
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "End the generation where TEXT appears, without it (repeatable).")
+    List<String> stops = new ArrayList<>();
+
+    @Option(names = "--ignore-eos", description = "Go on past end-of-generation tokens.")
+    boolean ignoreEos;
 
     @Option(names = "--seed", description = "Random seed (default: random).")
     Long seed;
 
-    GenerateOptions options() {
-        GenerateOptions options = GenerateOptions.defaults().withMaxTokens(maxTokens).withTemperature(temperature)
-                .withTopK(topK).withTopP(topP);
-        return seed == null ? options : options.withSeed(seed);
+    GenerateOptions options(Model model) {
+        GenerateOptions o = model.generateDefaults().withMaxTokens(maxTokens).withStopStrings(stops)
+                .withStopAtEndOfGeneration(!ignoreEos);
+        o = given(o, temperature, GenerateOptions::withTemperature);
+        o = given(o, topK, GenerateOptions::withTopK);
+        o = given(o, topP, GenerateOptions::withTopP);
+        o = given(o, minP, GenerateOptions::withMinP);
+        o = given(o, typicalP, GenerateOptions::withTypicalP);
+        o = given(o, repeatPenalty, GenerateOptions::withRepeatPenalty);
+        o = given(o, repeatLastN, GenerateOptions::withRepeatLastN);
+        o = given(o, frequencyPenalty, GenerateOptions::withFrequencyPenalty);
+        o = given(o, presencePenalty, GenerateOptions::withPresencePenalty);
+        o = given(o, dryMultiplier, GenerateOptions::withDryMultiplier);
+        o = given(o, seed, GenerateOptions::withSeed);
+        if (xtcProbability != null || xtcThreshold != null) {
+            o = o.withXtc(xtcProbability != null ? xtcProbability : o.xtcProbability(),
+                    xtcThreshold != null ? xtcThreshold : o.xtcThreshold());
+        }
+        if (!logitBias.isEmpty()) {
+            Map<Integer, Float> bias = new HashMap<>();
+            logitBias.forEach((id, value) -> bias.put(id, parseBias(value)));
+            o = o.withLogitBias(bias);
+        }
+        return o;
+    }
+
+    /** {@code o} changed by {@code with} when the option was given. */
+    private static <T> GenerateOptions given(GenerateOptions o, T value, BiFunction<GenerateOptions, T, GenerateOptions> with) {
+        return value == null ? o : with.apply(o, value);
+    }
+
+    private static float parseBias(String value) {
+        String v = value.trim();
+        return v.equalsIgnoreCase("-inf") || v.equalsIgnoreCase("-infinity") ? Float.NEGATIVE_INFINITY : Float.parseFloat(v);
     }
 }

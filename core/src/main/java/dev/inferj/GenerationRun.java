@@ -1,0 +1,152 @@
+package dev.inferj;
+
+import dev.inferj.sampling.SamplerChain;
+import dev.inferj.tokenizer.StreamingDecoder;
+import java.util.Arrays;
+
+/**
+ * One generation in progress on a session: the prompt evaluated, then one token a call of
+ * {@link #next()}. {@link Session#generate} drives it to its end with a listener,
+ * {@link Session#stream} hands it out as an iterator and {@link Session#publisher} as a
+ * {@code Flow.Publisher}. {@link #cancel()} may come from any thread: the next call ends the run.
+ */
+final class GenerationRun {
+    /** A generated token and the text it releases: empty while a character or a possible stop string is incomplete. */
+    record Piece(int token, String text) {
+    }
+
+    private final Session session;
+    private final GenerateOptions options;
+    private final int[] promptTokens;
+    private final SamplerChain sampler;
+    private final StreamingDecoder decoder;
+    private final StopStrings stops;
+    private final StringBuilder text = new StringBuilder();
+    private final int[] generated;
+    private final long promptNanos;
+    private final long warmUpWaitNanos;
+    private final long generationStart;
+    private float[] logits;
+    private int count;
+    private Generation.StopReason reason;
+    private Generation result;
+    private volatile boolean cancelled;
+    /** Set during {@link #next()}: {@link Session#close()} waits for the step to end. */
+    private volatile boolean stepping;
+
+    /** Evaluates {@code promptTokens} on {@code session}. */
+    GenerationRun(Session session, int[] promptTokens, GenerateOptions options) {
+        if (promptTokens.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty: give at least one token");
+        }
+        this.session = session;
+        this.options = options;
+        this.promptTokens = promptTokens.clone();
+        this.sampler = new SamplerChain(options, session.vocabularySize(), session::tokenText);
+        this.decoder = session.tokenizer().newStreamingDecoder();
+        this.stops = new StopStrings(options.stopStrings());
+        long start = System.nanoTime();
+        long waitedBefore = session.warmUpWaitNanos();
+        this.logits = session.evaluateForRun(promptTokens);
+        this.promptNanos = System.nanoTime() - start;
+        this.warmUpWaitNanos = session.warmUpWaitNanos() - waitedBefore;
+        this.generated = new int[Math.min(options.maxTokens(), session.contextLength() - session.position() + 1)];
+        this.generationStart = System.nanoTime();
+    }
+
+    /** Asks the run to end at its next step, with {@link Generation.StopReason#CANCELLED}. */
+    void cancel() {
+        cancelled = true;
+    }
+
+    /**
+     * Generates the next token. Returns it with the text it releases, or the last text held back (with
+     * the last token) when the run ends, or null once it has ended.
+     */
+    Piece next() {
+        if (reason != null) {
+            return null;
+        }
+        stepping = true;
+        try {
+            session.ensureOpen(); // read after stepping is set: see Session.close
+            return step();
+        } finally {
+            stepping = false;
+        }
+    }
+
+    boolean stepping() {
+        return stepping;
+    }
+
+    private Piece step() {
+        if (reason != null) {
+            return null;
+        }
+        if (cancelled || Thread.currentThread().isInterrupted()) {
+            return end(Generation.StopReason.CANCELLED);
+        }
+        if (count == options.maxTokens()) {
+            return end(Generation.StopReason.MAX_TOKENS);
+        }
+        if (count > 0) {
+            if (session.position() >= session.contextLength()) {
+                return end(Generation.StopReason.CONTEXT_FULL);
+            }
+            logits = session.stepForRun(generated[count - 1]);
+        }
+        int token = sampler.sample(logits, session.history(), session.position());
+        if (options.stopAtEndOfGeneration() && session.isEndOfGeneration(token)) {
+            return end(Generation.StopReason.END_OF_GENERATION);
+        }
+        generated[count++] = token;
+        String piece = stops.accept(decoder.accept(token));
+        text.append(piece);
+        if (stops.stopped()) {
+            reason = Generation.StopReason.STOP_STRING;
+            finish();
+        }
+        return new Piece(token, piece);
+    }
+
+    /** Ends the run where it is, after its caller failed, and frees the session. */
+    void abandon() {
+        if (reason == null) {
+            reason = Generation.StopReason.CANCELLED;
+            finish();
+        }
+    }
+
+    /** Whether the run has ended. */
+    boolean ended() {
+        return reason != null;
+    }
+
+    /** The whole generation, once {@link #ended()}. */
+    Generation result() {
+        if (result == null) {
+            throw new IllegalStateException("the generation has not ended");
+        }
+        return result;
+    }
+
+    private Piece end(Generation.StopReason why) {
+        reason = why;
+        String rest = stops.accept(decoder.flush());
+        if (stops.stopped()) {
+            reason = Generation.StopReason.STOP_STRING;
+        } else {
+            rest += stops.flush();
+        }
+        text.append(rest);
+        finish();
+        return rest.isEmpty() || count == 0 ? null : new Piece(generated[count - 1], rest);
+    }
+
+    private void finish() {
+        result = new Generation(text.toString(), promptTokens, Arrays.copyOf(generated, count), reason,
+                new Timings(promptTokens.length, promptNanos, count, System.nanoTime() - generationStart, warmUpWaitNanos));
+        session.runEnded(this);
+    }
+}
