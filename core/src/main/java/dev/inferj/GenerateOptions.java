@@ -36,11 +36,20 @@ import java.util.function.Consumer;
  *                         generation
  * @param stopStrings      texts that end the generation where they appear in the output, also across tokens
  *                         or inside one; the stop text and what follows it are neither returned nor streamed
+ * @param grammar          a GBNF grammar (llama.cpp's format) the output must follow, or null
+ * @param jsonSchema       a JSON Schema the output must be a JSON document of (compact, no whitespace), or null;
+ *                         at most one of {@code grammar} and {@code jsonSchema}. Under either, only tokens that
+ *                         keep the text inside it, and leave enough tokens to complete it within
+ *                         {@code maxTokens}, are drawn; the generation ends when the text is complete and
+ *                         nothing may follow (or an end-of-generation token is drawn where it is complete).
+ *                         A grammar or schema inferj cannot honour throws {@link GrammarException} when the
+ *                         generation starts.
  */
 public record GenerateOptions(int maxTokens, float temperature, int topK, float topP, float minP, float typicalP,
                               float repeatPenalty, int repeatLastN, float frequencyPenalty, float presencePenalty,
                               Dry dry, float xtcProbability, float xtcThreshold, Map<Integer, Float> logitBias,
-                              long seed, boolean stopAtEndOfGeneration, List<String> stopStrings) {
+                              long seed, boolean stopAtEndOfGeneration, List<String> stopStrings, String grammar,
+                              String jsonSchema) {
 
     public GenerateOptions {
         if (maxTokens < 0) {
@@ -81,6 +90,9 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         }
         logitBias = Collections.unmodifiableMap(new TreeMap<>(logitBias));
         stopStrings = List.copyOf(requireTexts("stopStrings", stopStrings));
+        if (grammar != null && jsonSchema != null) {
+            throw new IllegalArgumentException("grammar and jsonSchema: give one at most");
+        }
     }
 
     /**
@@ -129,7 +141,7 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
      */
     public static GenerateOptions defaults() {
         return new GenerateOptions(256, 0.8f, 40, 0.95f, 0.05f, 1f, 1f, 64, 0f, 0f, Dry.OFF, 0f, 0.1f, Map.of(),
-                System.nanoTime(), true, List.of());
+                System.nanoTime(), true, List.of(), null, null);
     }
 
     /** The defaults with temperature 0: always the most likely token. */
@@ -209,6 +221,22 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         return edit(b -> b.stopStrings = stopStrings);
     }
 
+    /** Constrains the output to a GBNF grammar (null: none); clears {@link #jsonSchema()}. */
+    public GenerateOptions withGrammar(String grammar) {
+        return edit(b -> {
+            b.grammar = grammar;
+            b.jsonSchema = null;
+        });
+    }
+
+    /** Constrains the output to a JSON document valid under this JSON Schema (null: none); clears {@link #grammar()}. */
+    public GenerateOptions withJsonSchema(String jsonSchema) {
+        return edit(b -> {
+            b.jsonSchema = jsonSchema;
+            b.grammar = null;
+        });
+    }
+
     private GenerateOptions edit(Consumer<Fields> change) {
         Fields f = new Fields(this);
         change.accept(f);
@@ -234,6 +262,8 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         long seed;
         boolean stopAtEndOfGeneration;
         List<String> stopStrings;
+        String grammar;
+        String jsonSchema;
 
         Fields(GenerateOptions o) {
             maxTokens = o.maxTokens;
@@ -253,12 +283,14 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
             seed = o.seed;
             stopAtEndOfGeneration = o.stopAtEndOfGeneration;
             stopStrings = o.stopStrings;
+            grammar = o.grammar;
+            jsonSchema = o.jsonSchema;
         }
 
         GenerateOptions build() {
             return new GenerateOptions(maxTokens, temperature, topK, topP, minP, typicalP, repeatPenalty, repeatLastN,
                     frequencyPenalty, presencePenalty, dry, xtcProbability, xtcThreshold, logitBias, seed,
-                    stopAtEndOfGeneration, stopStrings);
+                    stopAtEndOfGeneration, stopStrings, grammar, jsonSchema);
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.inferj;
 
+import dev.inferj.grammar.GbnfParser;
+import dev.inferj.grammar.GrammarConstraint;
+import dev.inferj.grammar.JsonSchemaGrammar;
 import dev.inferj.sampling.SamplerChain;
 import dev.inferj.tokenizer.StreamingDecoder;
 import java.util.Arrays;
@@ -21,6 +24,11 @@ final class GenerationRun {
     private final SamplerChain sampler;
     private final StreamingDecoder decoder;
     private final StopStrings stops;
+    /** The grammar the output must follow, or null. */
+    private final GrammarConstraint constraint;
+    /** With a constraint: the logits with the tokens it refuses at negative infinity, and which it allows. */
+    private float[] masked;
+    private boolean[] allowed;
     private final StringBuilder text = new StringBuilder();
     private final int[] generated;
     private final long promptNanos;
@@ -45,6 +53,11 @@ final class GenerationRun {
         this.sampler = new SamplerChain(options, session.vocabularySize(), session::tokenText);
         this.decoder = session.tokenizer().newStreamingDecoder();
         this.stops = new StopStrings(options.stopStrings());
+        this.constraint = constraint(session, options);
+        if (constraint != null && constraint.cannotFinishIn(options.maxTokens())) {
+            throw new GrammarException("the grammar needs more characters than maxTokens " + options.maxTokens()
+                    + " tokens can hold");
+        }
         long start = System.nanoTime();
         long waitedBefore = session.warmUpWaitNanos();
         this.logits = session.evaluateForRun(promptTokens);
@@ -52,6 +65,11 @@ final class GenerationRun {
         this.warmUpWaitNanos = session.warmUpWaitNanos() - waitedBefore;
         this.generated = new int[Math.min(options.maxTokens(), session.contextLength() - session.position() + 1)];
         this.generationStart = System.nanoTime();
+    }
+
+    private static GrammarConstraint constraint(Session session, GenerateOptions options) {
+        String gbnf = options.jsonSchema() != null ? JsonSchemaGrammar.toGbnf(options.jsonSchema()) : options.grammar();
+        return gbnf == null ? null : new GrammarConstraint(GbnfParser.parse(gbnf), session.tokenTrie());
     }
 
     /** Asks the run to end at its next step, with {@link Generation.StopReason#CANCELLED}. */
@@ -96,8 +114,8 @@ final class GenerationRun {
             }
             logits = session.stepForRun(generated[count - 1]);
         }
-        int token = sampler.sample(logits, session.history(), session.position());
-        if (options.stopAtEndOfGeneration() && session.isEndOfGeneration(token)) {
+        int token = constraint == null ? sampler.sample(logits, session.history(), session.position()) : constrainedSample();
+        if (session.isEndOfGeneration(token) && (options.stopAtEndOfGeneration() || constraint != null)) {
             return end(Generation.StopReason.END_OF_GENERATION);
         }
         generated[count++] = token;
@@ -106,8 +124,50 @@ final class GenerationRun {
         if (stops.stopped()) {
             reason = Generation.StopReason.STOP_STRING;
             finish();
+        } else if (constraint != null) {
+            constraint.accept(token);
+            if (constraint.finished()) {
+                Piece last = end(Generation.StopReason.END_OF_GENERATION);
+                return last == null ? new Piece(token, piece) : new Piece(token, piece + last.text());
+            }
         }
         return new Piece(token, piece);
+    }
+
+    /**
+     * A token the grammar allows. The chain draws from the model's logits first, and the draw stands
+     * when the grammar allows it (the common case with a model that follows the format); else the
+     * grammar marks every token it allows, walking the vocabulary's trie once, and the chain draws
+     * again among those. End-of-generation tokens count as allowed where the text is complete.
+     */
+    private int constrainedSample() {
+        int tokensLeftAfter = options.maxTokens() - count - 1;
+        int first = sampler.sample(logits, session.history(), session.position());
+        if (allows(first, tokensLeftAfter)) {
+            return first;
+        }
+        int n = session.vocabularySize();
+        if (masked == null) {
+            masked = new float[n];
+            allowed = new boolean[n];
+        }
+        java.util.Arrays.fill(allowed, false);
+        constraint.allowed(allowed, tokensLeftAfter);
+        boolean any = false;
+        for (int i = 0; i < n; i++) {
+            boolean ok = allowed[i] || constraint.complete() && session.isEndOfGeneration(i);
+            masked[i] = ok ? logits[i] : Float.NEGATIVE_INFINITY;
+            any |= ok;
+        }
+        if (!any) {
+            throw new GrammarException("the grammar cannot be completed in the " + (tokensLeftAfter + 1)
+                    + " tokens left with this vocabulary's tokens");
+        }
+        return sampler.sample(masked, session.history(), session.position());
+    }
+
+    private boolean allows(int token, int tokensLeftAfter) {
+        return session.isEndOfGeneration(token) ? constraint.complete() : constraint.allows(token, tokensLeftAfter);
     }
 
     /** Ends the run where it is, after its caller failed, and frees the session. */

@@ -3,6 +3,7 @@ package dev.inferj;
 import dev.inferj.chat.ChatTemplate;
 import dev.inferj.chat.ChatTemplateOptions;
 import dev.inferj.gguf.GgufFile;
+import dev.inferj.grammar.TokenTrie;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
 import dev.inferj.model.TileCache;
@@ -39,6 +40,8 @@ public final class Model implements AutoCloseable {
     /** The ids of the tokens that end a generation, ascending. */
     private final int[] endOfGeneration;
     private final GenerateOptions generateDefaults;
+    /** The vocabulary as a trie, for grammars: built on first use. */
+    private volatile TokenTrie tokenTrie;
     private final WorkerPool pool;
     private final int sessionContextLength;
     private final String chatTemplateSource;
@@ -108,6 +111,22 @@ public final class Model implements AutoCloseable {
     /** Whether {@code id} ends a generation (EOS, EOT, {@code <|im_end|>} and the like, as llama.cpp decides). */
     public boolean isEndOfGeneration(int id) {
         return Arrays.binarySearch(endOfGeneration, id) >= 0;
+    }
+
+    /** The vocabulary's token texts as a trie, for constrained decoding; built once, on first use. */
+    TokenTrie tokenTrie() {
+        TokenTrie t = tokenTrie;
+        if (t == null) {
+            synchronized (this) {
+                t = tokenTrie;
+                if (t == null) {
+                    t = new TokenTrie(config.vocabularySize(), id -> tokenizer.vocabulary().tokenType(id) == Vocabulary.CONTROL
+                            ? new byte[0] : tokenizer.pieceBytes(id));
+                    tokenTrie = t;
+                }
+            }
+        }
+        return t;
     }
 
     /**

@@ -232,6 +232,10 @@ public final class Session implements AutoCloseable {
         return new String(tokenizer.pieceBytes(id), StandardCharsets.UTF_8);
     }
 
+    dev.inferj.grammar.TokenTrie tokenTrie() {
+        return model.tokenTrie();
+    }
+
     boolean isEndOfGeneration(int id) {
         return model.isEndOfGeneration(id);
     }

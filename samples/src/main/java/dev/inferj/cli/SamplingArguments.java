@@ -2,6 +2,10 @@ package dev.inferj.cli;
 
 import dev.inferj.GenerateOptions;
 import dev.inferj.Model;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -62,6 +66,12 @@ final class SamplingArguments {
     @Option(names = "--ignore-eos", description = "Go on past end-of-generation tokens.")
     boolean ignoreEos;
 
+    @Option(names = "--grammar", paramLabel = "FILE", description = "Constrain the output to this GBNF grammar (llama.cpp's format).")
+    Path grammar;
+
+    @Option(names = "--json-schema", paramLabel = "FILE", description = "Constrain the output to a compact JSON document valid under this JSON Schema.")
+    Path jsonSchema;
+
     @Option(names = "--seed", description = "Random seed (default: random).")
     Long seed;
 
@@ -79,6 +89,8 @@ final class SamplingArguments {
         o = given(o, presencePenalty, GenerateOptions::withPresencePenalty);
         o = given(o, dryMultiplier, GenerateOptions::withDryMultiplier);
         o = given(o, seed, GenerateOptions::withSeed);
+        o = given(o, read(grammar), GenerateOptions::withGrammar);
+        o = given(o, read(jsonSchema), GenerateOptions::withJsonSchema);
         if (xtcProbability != null || xtcThreshold != null) {
             o = o.withXtc(xtcProbability != null ? xtcProbability : o.xtcProbability(),
                     xtcThreshold != null ? xtcThreshold : o.xtcThreshold());
@@ -94,6 +106,17 @@ final class SamplingArguments {
     /** {@code o} changed by {@code with} when the option was given. */
     private static <T> GenerateOptions given(GenerateOptions o, T value, BiFunction<GenerateOptions, T, GenerateOptions> with) {
         return value == null ? o : with.apply(o, value);
+    }
+
+    private static String read(Path file) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static float parseBias(String value) {

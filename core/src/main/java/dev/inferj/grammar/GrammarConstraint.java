@@ -1,0 +1,69 @@
+package dev.inferj.grammar;
+
+/**
+ * Keeps one generation inside a grammar: which tokens may come next, given the text so far and
+ * how many tokens are left. A token is allowed when its text continues the grammar and the
+ * grammar can still be completed in the tokens that remain after it (counting one character a
+ * token), so a generation always ends complete within its budget. End-of-generation tokens are
+ * allowed only where the text is complete.
+ */
+public final class GrammarConstraint {
+    private final TokenTrie trie;
+    private GrammarState state;
+
+    public GrammarConstraint(Grammar grammar, TokenTrie trie) {
+        this.trie = trie;
+        this.state = grammar.start();
+    }
+
+    /** Whether the text so far is complete. */
+    public boolean complete() {
+        return state.complete();
+    }
+
+    /** Complete, and nothing may follow. */
+    public boolean finished() {
+        return state.finished();
+    }
+
+    /** Whether the grammar needs more characters than {@code tokensLeft} tokens can give (one each). */
+    public boolean cannotFinishIn(int tokensLeft) {
+        return state.minRemaining() > tokensLeft;
+    }
+
+    /** Whether token {@code id}, as the next token, keeps the text inside the grammar with {@code tokensLeftAfter} to go. */
+    public boolean allows(int id, int tokensLeftAfter) {
+        int[] text = trie.text(id);
+        if (text == null) {
+            return false;
+        }
+        GrammarState next = state.advance(text);
+        return !next.dead() && next.minRemaining() <= tokensLeftAfter;
+    }
+
+    /** Marks in {@code allowed} (by token id) every token that {@link #allows}, walking the trie once. */
+    public void allowed(boolean[] allowed, int tokensLeftAfter) {
+        visit(trie.root, state, allowed, tokensLeftAfter);
+    }
+
+    private static void visit(TokenTrie.Node node, GrammarState s, boolean[] allowed, int tokensLeftAfter) {
+        for (int i = 0; i < node.codePoints.length; i++) {
+            GrammarState next = s.advance(node.codePoints[i]);
+            if (next.dead()) {
+                continue;
+            }
+            TokenTrie.Node child = node.children[i];
+            if (next.minRemaining() <= tokensLeftAfter) {
+                for (int id : child.tokens) {
+                    allowed[id] = true;
+                }
+            }
+            visit(child, next, allowed, tokensLeftAfter);
+        }
+    }
+
+    /** Moves past token {@code id}, which {@link #allows} must have accepted. */
+    public void accept(int id) {
+        state = state.advance(trie.text(id));
+    }
+}

@@ -1,0 +1,153 @@
+package dev.inferj.grammar;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where a grammar stands after some text: every way the text can be continued, each a stack of
+ * what remains to match (the innermost sequence first). The top of each stack is a character set;
+ * an empty stack means the text so far is complete. Immutable; {@link #advance} gives the next state.
+ */
+public final class GrammarState {
+
+    /** What remains: {@code sequence.elements[position..]}, then {@code parent}. */
+    static final class Frame {
+        final Grammar.Sequence sequence;
+        final int position;
+        final Frame parent;
+        /** The fewest code points this frame and its parents still produce. */
+        final int minRemaining;
+        private final int hash;
+
+        Frame(Grammar.Sequence sequence, int position, Frame parent) {
+            this.sequence = sequence;
+            this.position = position;
+            this.parent = parent;
+            this.minRemaining = sequence.minRemaining[position] + (parent == null ? 0 : parent.minRemaining);
+            this.hash = (System.identityHashCode(sequence) * 31 + position) * 31 + (parent == null ? 0 : parent.hash);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            if (!(o instanceof Frame f) || f.hash != hash || f.sequence != sequence || f.position != position) {
+                return false;
+            }
+            return parent == null ? f.parent == null : parent.equals(f.parent);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** Stops an ambiguous grammar from multiplying its stacks without bound. */
+    static final int MAX_STACKS = 4096;
+
+    private final Grammar grammar;
+    /** Stacks whose top is a character set. */
+    private final Frame[] stacks;
+    private final boolean complete;
+    private final int minRemaining;
+
+    private GrammarState(Grammar grammar, Frame[] stacks, boolean complete) {
+        this.grammar = grammar;
+        this.stacks = stacks;
+        this.complete = complete;
+        int min = complete ? 0 : Integer.MAX_VALUE;
+        for (Frame f : stacks) {
+            min = Math.min(min, f.minRemaining);
+        }
+        this.minRemaining = min;
+    }
+
+    static GrammarState start(Grammar g) {
+        Builder b = new Builder(g);
+        for (Grammar.Sequence s : g.rules[g.root]) {
+            b.expand(new Frame(s, 0, null));
+        }
+        return b.build();
+    }
+
+    /** The state after one more code point; {@link #dead()} when the grammar does not allow it here. */
+    public GrammarState advance(int codePoint) {
+        Builder b = new Builder(grammar);
+        for (Frame f : stacks) {
+            if (((Grammar.CharSet) f.sequence.elements[f.position]).matches(codePoint)) {
+                b.expand(new Frame(f.sequence, f.position + 1, f.parent));
+            }
+        }
+        return b.build();
+    }
+
+    /** The state after each code point of {@code text}, or a dead one. */
+    public GrammarState advance(int[] text) {
+        GrammarState s = this;
+        for (int i = 0; i < text.length && !s.dead(); i++) {
+            s = s.advance(text[i]);
+        }
+        return s;
+    }
+
+    /** No continuation and not complete: the text so far is outside the grammar. */
+    public boolean dead() {
+        return stacks.length == 0 && !complete;
+    }
+
+    /** The text so far is a whole sentence of the grammar (it may still go on). */
+    public boolean complete() {
+        return complete;
+    }
+
+    /** Complete, and no character can follow. */
+    public boolean finished() {
+        return complete && stacks.length == 0;
+    }
+
+    /** The fewest code points still needed to complete (0 when complete). */
+    public int minRemaining() {
+        return minRemaining;
+    }
+
+    /** Collects the stacks of a state, expanding rule references until a character set is on top. */
+    private static final class Builder {
+        private final Grammar grammar;
+        private final Set<Frame> seen = new HashSet<>();
+        private final List<Frame> stacks = new ArrayList<>();
+        private boolean complete;
+
+        Builder(Grammar grammar) {
+            this.grammar = grammar;
+        }
+
+        void expand(Frame f) {
+            while (f != null && f.position == f.sequence.elements.length) {
+                f = f.parent;
+            }
+            if (f == null) {
+                complete = true;
+                return;
+            }
+            if (!seen.add(f)) {
+                return;
+            }
+            if (f.sequence.elements[f.position] instanceof Grammar.RuleRef ref) {
+                Frame after = new Frame(f.sequence, f.position + 1, f.parent);
+                for (Grammar.Sequence alternative : grammar.rules[ref.rule()]) {
+                    expand(new Frame(alternative, 0, after));
+                }
+            } else if (stacks.size() < MAX_STACKS) {
+                stacks.add(f);
+            }
+        }
+
+        GrammarState build() {
+            return new GrammarState(grammar, stacks.toArray(Frame[]::new), complete);
+        }
+    }
+}
