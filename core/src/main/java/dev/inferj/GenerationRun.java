@@ -135,23 +135,24 @@ final class GenerationRun {
     }
 
     /**
-     * A token the grammar allows. The chain draws from the model's logits first, and the draw stands
-     * when the grammar allows it (the common case with a model that follows the format); else the
-     * grammar marks every token it allows, walking the vocabulary's trie once, and the chain draws
-     * again among those. End-of-generation tokens count as allowed where the text is complete.
+     * A token the grammar allows. The chain draws from the model's logits, and the draw stands when the
+     * grammar allows it (the common case with a model that follows the format); else the chain draws
+     * again among its candidates (those its filters left) that the grammar allows. Only when it allows
+     * none of them does the grammar mark every token it allows, walking the vocabulary's trie once, for
+     * the chain to draw among those. End-of-generation tokens count as allowed where the text is complete.
      */
     private int constrainedSample() {
         int tokensLeftAfter = options.maxTokens() - count - 1;
-        int first = sampler.sample(logits, session.history(), session.position());
-        if (allows(first, tokensLeftAfter)) {
-            return first;
+        int token = sampler.sample(logits, session.history(), session.position(), t -> allows(t, tokensLeftAfter));
+        if (token >= 0) {
+            return token;
         }
         int n = session.vocabularySize();
         if (masked == null) {
             masked = new float[n];
             allowed = new boolean[n];
         }
-        java.util.Arrays.fill(allowed, false);
+        Arrays.fill(allowed, false);
         constraint.allowed(allowed, tokensLeftAfter);
         boolean any = false;
         for (int i = 0; i < n; i++) {

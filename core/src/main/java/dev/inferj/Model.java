@@ -13,6 +13,9 @@ import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Tokenizer;
 import dev.inferj.tokenizer.Vocabulary;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -42,6 +45,7 @@ public final class Model implements AutoCloseable {
     private final GenerateOptions generateDefaults;
     /** The vocabulary as a trie, for grammars: built on first use. */
     private volatile TokenTrie tokenTrie;
+    private volatile byte[] fingerprint;
     private final WorkerPool pool;
     private final int sessionContextLength;
     private final String chatTemplateSource;
@@ -111,6 +115,30 @@ public final class Model implements AutoCloseable {
     /** Whether {@code id} ends a generation (EOS, EOT, {@code <|im_end|>} and the like, as llama.cpp decides). */
     public boolean isEndOfGeneration(int id) {
         return Arrays.binarySearch(endOfGeneration, id) >= 0;
+    }
+
+    /**
+     * What identifies the model file for saved sessions: a SHA-256 of its header (metadata and tensor
+     * list) and of the first and last 64 KiB of its tensor data.
+     */
+    byte[] fingerprint() {
+        byte[] f = fingerprint;
+        if (f == null) {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                MemorySegment all = file.contents();
+                long dataStart = file.dataStart();
+                long dataBytes = all.byteSize() - dataStart;
+                sha.update(all.asSlice(0, dataStart).asByteBuffer());
+                sha.update(all.asSlice(dataStart, Math.min(65536, dataBytes)).asByteBuffer());
+                sha.update(all.asSlice(all.byteSize() - Math.min(65536, dataBytes)).asByteBuffer());
+                f = sha.digest();
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("the JDK has no SHA-256", e);
+            }
+            fingerprint = f;
+        }
+        return f;
     }
 
     /** The vocabulary's token texts as a trie, for constrained decoding; built once, on first use. */

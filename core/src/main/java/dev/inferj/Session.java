@@ -9,6 +9,7 @@ import dev.inferj.model.NonFiniteCheck;
 import dev.inferj.tokenizer.Tokenizer;
 import dev.inferj.tokenizer.Vocabulary;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -136,6 +137,39 @@ public final class Session implements AutoCloseable {
      */
     public Flow.Publisher<String> publisher(String prompt, GenerateOptions options, Executor executor) {
         return new TextPublisher(() -> start(promptTokens(prompt), options), executor);
+    }
+
+    /**
+     * Writes what the session holds (its tokens and their keys and values) to {@code file}, replacing
+     * it, so that {@link #restore} (in this or another process, with the same model file) continues
+     * exactly where this session stands.
+     *
+     * @throws InferjException when the file cannot be written
+     */
+    public void save(Path file) {
+        acquire();
+        try {
+            SessionFile.write(file, model.fingerprint(), history, position, forward.cache());
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /**
+     * Replaces what the session holds with what {@link #save} wrote to {@code file}.
+     *
+     * @throws InferjException when the file is not a session file, was saved from another model, holds
+     *                         more positions than this session's context, or is truncated or corrupt
+     *                         (the session is then empty)
+     */
+    public void restore(Path file) {
+        acquire();
+        try {
+            position = 0;
+            position = SessionFile.read(file, model.fingerprint(), history, config.vocabularySize(), forward.cache());
+        } finally {
+            busy.set(false);
+        }
     }
 
     /**

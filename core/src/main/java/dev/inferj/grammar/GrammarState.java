@@ -1,14 +1,21 @@
 package dev.inferj.grammar;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Where a grammar stands after some text: every way the text can be continued, each a stack of
  * what remains to match (the innermost sequence first). The top of each stack is a character set;
- * an empty stack means the text so far is complete. Immutable; {@link #advance} gives the next state.
+ * an empty stack means the text so far is complete. {@link #advance} gives the next state, and
+ * remembers it; and the states reached from one start are interned (equal stacks, one state), so
+ * that what one step computed serves the next. A walk of the vocabulary's trie reaches the same
+ * state with the same character from many tokens (inside a JSON string, every token's prefix of
+ * plain characters), and each step's walk mostly retraces the last one's. Not thread-safe: the
+ * states of one start belong to one generation.
  */
 public final class GrammarState {
 
@@ -48,15 +55,22 @@ public final class GrammarState {
 
     /** Stops an ambiguous grammar from multiplying its stacks without bound. */
     static final int MAX_STACKS = 4096;
+    /** Interned states beyond this are forgotten (and computed again when met). */
+    private static final int MAX_INTERNED = 200_000;
 
     private final Grammar grammar;
+    /** The states met since the start, by their stacks and completeness. */
+    private final Map<List<Object>, GrammarState> interned;
     /** Stacks whose top is a character set. */
     private final Frame[] stacks;
     private final boolean complete;
     private final int minRemaining;
+    /** The states {@link #advance(int)} gave, by code point. */
+    private final Map<Integer, GrammarState> next = new HashMap<>();
 
-    private GrammarState(Grammar grammar, Frame[] stacks, boolean complete) {
+    private GrammarState(Grammar grammar, Map<List<Object>, GrammarState> interned, Frame[] stacks, boolean complete) {
         this.grammar = grammar;
+        this.interned = interned;
         this.stacks = stacks;
         this.complete = complete;
         int min = complete ? 0 : Integer.MAX_VALUE;
@@ -67,7 +81,7 @@ public final class GrammarState {
     }
 
     static GrammarState start(Grammar g) {
-        Builder b = new Builder(g);
+        Builder b = new Builder(g, new HashMap<>());
         for (Grammar.Sequence s : g.rules[g.root]) {
             b.expand(new Frame(s, 0, null));
         }
@@ -76,7 +90,11 @@ public final class GrammarState {
 
     /** The state after one more code point; {@link #dead()} when the grammar does not allow it here. */
     public GrammarState advance(int codePoint) {
-        Builder b = new Builder(grammar);
+        return next.computeIfAbsent(codePoint, this::compute);
+    }
+
+    private GrammarState compute(int codePoint) {
+        Builder b = new Builder(grammar, interned);
         for (Frame f : stacks) {
             if (((Grammar.CharSet) f.sequence.elements[f.position]).matches(codePoint)) {
                 b.expand(new Frame(f.sequence, f.position + 1, f.parent));
@@ -117,12 +135,14 @@ public final class GrammarState {
     /** Collects the stacks of a state, expanding rule references until a character set is on top. */
     private static final class Builder {
         private final Grammar grammar;
+        private final Map<List<Object>, GrammarState> interned;
         private final Set<Frame> seen = new HashSet<>();
-        private final List<Frame> stacks = new ArrayList<>();
+        private final List<Object> stacks = new ArrayList<>();
         private boolean complete;
 
-        Builder(Grammar grammar) {
+        Builder(Grammar grammar, Map<List<Object>, GrammarState> interned) {
             this.grammar = grammar;
+            this.interned = interned;
         }
 
         void expand(Frame f) {
@@ -147,7 +167,18 @@ public final class GrammarState {
         }
 
         GrammarState build() {
-            return new GrammarState(grammar, stacks.toArray(Frame[]::new), complete);
+            stacks.add(complete); // part of the key
+            GrammarState known = interned.get(stacks);
+            if (known != null) {
+                return known;
+            }
+            if (interned.size() >= MAX_INTERNED) {
+                interned.clear();
+            }
+            Frame[] frames = stacks.subList(0, stacks.size() - 1).toArray(Frame[]::new);
+            GrammarState s = new GrammarState(grammar, interned, frames, complete);
+            interned.put(stacks, s);
+            return s;
         }
     }
 }

@@ -42,6 +42,22 @@ public final class KvCache implements AutoCloseable {
         return keyOffset(layer, position, head, headDim) + layerBytes / 2;
     }
 
+    /** The keys of positions {@code [0, positions)} of {@code layer}, then (with {@code values}) their values. */
+    public MemorySegment rows(int layer, boolean values, int positions) {
+        long start = layer * layerBytes + (values ? layerBytes / 2 : 0);
+        return memory.asSlice(start, 2L * positions * kvDim);
+    }
+
+    /** Layers in the cache. */
+    public int layers() {
+        return (int) (memory.byteSize() / layerBytes);
+    }
+
+    /** Key (and value) elements per position. */
+    public int kvDim() {
+        return kvDim;
+    }
+
     @Override
     public void close() {
         arena.close();

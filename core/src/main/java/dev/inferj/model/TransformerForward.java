@@ -511,6 +511,11 @@ public final class TransformerForward {
         }
     }
 
+    /** The KV cache, for saving and restoring a session. */
+    public KvCache cache() {
+        return cache;
+    }
+
     /** Frees the cache. */
     public void close() {
         cache.close();

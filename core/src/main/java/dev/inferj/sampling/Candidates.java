@@ -1,6 +1,7 @@
 package dev.inferj.sampling;
 
 import java.util.Arrays;
+import java.util.function.IntPredicate;
 
 /**
  * The tokens still in the running at one sampling step, with their logits, in {@code [0, size)};
@@ -113,6 +114,20 @@ final class Candidates {
         }
         size = n;
         sorted = false;
+    }
+
+    /** Keeps the candidates whose id passes {@code test}, in their order; returns whether any is left. */
+    boolean keepPassing(IntPredicate test) {
+        int kept = 0;
+        for (int i = 0; i < size; i++) {
+            if (test.test(ids[i])) {
+                ids[kept] = ids[i];
+                logits[kept] = logits[i];
+                kept++;
+            }
+        }
+        size = kept;
+        return kept > 0;
     }
 
     /** Keeps the first {@code n} candidates. */

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 
 /**
  * Picks the next token from logits through llama.cpp's default chain, in its order: logit bias,
@@ -62,6 +63,15 @@ public final class SamplerChain {
      * @throws IllegalArgumentException when the logit bias bans every token
      */
     public int sample(float[] logits, int[] history, int length) {
+        return sample(logits, history, length, null);
+    }
+
+    /**
+     * Like {@link #sample(float[], int[], int)}, but the token must pass {@code allowed}: when the draw does
+     * not, the chain draws again among the candidates left after its filters that pass it. Returns -1 when
+     * none does (the caller can then mask the logits and draw again).
+     */
+    public int sample(float[] logits, int[] history, int length, IntPredicate allowed) {
         System.arraycopy(logits, 0, work, 0, vocabularySize);
         for (int i = 0; i < biasIds.length; i++) {
             work[biasIds[i]] += biasValues[i];
@@ -76,10 +86,13 @@ public final class SamplerChain {
         if (work[best] == Float.NEGATIVE_INFINITY) {
             throw new IllegalArgumentException("logitBias bans every token of the vocabulary");
         }
-        return greedy ? best : filterAndDraw();
+        if (greedy && (allowed == null || allowed.test(best))) {
+            return best;
+        }
+        return filterAndDraw(allowed);
     }
 
-    private int filterAndDraw() {
+    private int filterAndDraw(IntPredicate allowed) {
         if (candidates == null) {
             candidates = new Candidates(vocabularySize);
         }
@@ -101,11 +114,24 @@ public final class SamplerChain {
             excludeTopChoices(c, options.xtcThreshold());
         }
         if (options.temperature() == 0f) {
-            return c.ids[c.best()];
+            int best = c.ids[c.best()];
+            if (allowed == null || allowed.test(best)) {
+                return best;
+            }
+            return c.keepPassing(allowed) ? c.ids[c.best()] : -1;
         }
         for (int i = 0; i < c.size; i++) {
             c.logits[i] /= options.temperature();
         }
+        int token = draw(c);
+        if (allowed == null || allowed.test(token)) {
+            return token;
+        }
+        return c.keepPassing(allowed) ? draw(c) : -1;
+    }
+
+    /** A draw from the candidates' softmax. */
+    private int draw(Candidates c) {
         c.softmax();
         double r = random.nextDouble();
         for (int i = 0; i < c.size - 1; i++) {
