@@ -36,6 +36,10 @@ import java.util.function.Consumer;
  *                         generation
  * @param stopStrings      texts that end the generation where they appear in the output, also across tokens
  *                         or inside one; the stop text and what follows it are neither returned nor streamed
+ * @param contextShift     when the session's context fills during generation: -1 ends the generation
+ *                         ({@link Generation.StopReason#CONTEXT_FULL}); N >= 0 keeps the session's first N
+ *                         tokens and forgets the older half of those after them, then goes on (llama.cpp's
+ *                         context shift)
  * @param grammar          a GBNF grammar (llama.cpp's format) the output must follow, or null
  * @param jsonSchema       a JSON Schema the output must be a JSON document of (compact, no whitespace), or null;
  *                         at most one of {@code grammar} and {@code jsonSchema}. Under either, only tokens that
@@ -48,8 +52,8 @@ import java.util.function.Consumer;
 public record GenerateOptions(int maxTokens, float temperature, int topK, float topP, float minP, float typicalP,
                               float repeatPenalty, int repeatLastN, float frequencyPenalty, float presencePenalty,
                               Dry dry, float xtcProbability, float xtcThreshold, Map<Integer, Float> logitBias,
-                              long seed, boolean stopAtEndOfGeneration, List<String> stopStrings, String grammar,
-                              String jsonSchema) {
+                              long seed, boolean stopAtEndOfGeneration, List<String> stopStrings, int contextShift,
+                              String grammar, String jsonSchema) {
 
     public GenerateOptions {
         if (maxTokens < 0) {
@@ -90,6 +94,10 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         }
         logitBias = Collections.unmodifiableMap(new TreeMap<>(logitBias));
         stopStrings = List.copyOf(requireTexts("stopStrings", stopStrings));
+        if (contextShift < -1) {
+            throw new IllegalArgumentException("contextShift must be -1 (off) or the count of first tokens to keep, was "
+                    + contextShift);
+        }
         if (grammar != null && jsonSchema != null) {
             throw new IllegalArgumentException("grammar and jsonSchema: give one at most");
         }
@@ -141,7 +149,7 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
      */
     public static GenerateOptions defaults() {
         return new GenerateOptions(256, 0.8f, 40, 0.95f, 0.05f, 1f, 1f, 64, 0f, 0f, Dry.OFF, 0f, 0.1f, Map.of(),
-                System.nanoTime(), true, List.of(), null, null);
+                System.nanoTime(), true, List.of(), -1, null, null);
     }
 
     /** The defaults with temperature 0: always the most likely token. */
@@ -221,6 +229,10 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         return edit(b -> b.stopStrings = stopStrings);
     }
 
+    public GenerateOptions withContextShift(int keep) {
+        return edit(b -> b.contextShift = keep);
+    }
+
     /** Constrains the output to a GBNF grammar (null: none); clears {@link #jsonSchema()}. */
     public GenerateOptions withGrammar(String grammar) {
         return edit(b -> {
@@ -262,6 +274,7 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         long seed;
         boolean stopAtEndOfGeneration;
         List<String> stopStrings;
+        int contextShift;
         String grammar;
         String jsonSchema;
 
@@ -283,6 +296,7 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
             seed = o.seed;
             stopAtEndOfGeneration = o.stopAtEndOfGeneration;
             stopStrings = o.stopStrings;
+            contextShift = o.contextShift;
             grammar = o.grammar;
             jsonSchema = o.jsonSchema;
         }
@@ -290,7 +304,7 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         GenerateOptions build() {
             return new GenerateOptions(maxTokens, temperature, topK, topP, minP, typicalP, repeatPenalty, repeatLastN,
                     frequencyPenalty, presencePenalty, dry, xtcProbability, xtcThreshold, logitBias, seed,
-                    stopAtEndOfGeneration, stopStrings, grammar, jsonSchema);
+                    stopAtEndOfGeneration, stopStrings, contextShift, grammar, jsonSchema);
         }
     }
 

@@ -63,7 +63,8 @@ final class GenerationRun {
         this.logits = session.evaluateForRun(promptTokens);
         this.promptNanos = System.nanoTime() - start;
         this.warmUpWaitNanos = session.warmUpWaitNanos() - waitedBefore;
-        this.generated = new int[Math.min(options.maxTokens(), session.contextLength() - session.position() + 1)];
+        this.generated = new int[options.contextShift() >= 0 ? options.maxTokens()
+                : Math.min(options.maxTokens(), session.contextLength() - session.position() + 1)];
         this.generationStart = System.nanoTime();
     }
 
@@ -109,7 +110,7 @@ final class GenerationRun {
             return end(Generation.StopReason.MAX_TOKENS);
         }
         if (count > 0) {
-            if (session.position() >= session.contextLength()) {
+            if (session.position() >= session.contextLength() && !session.shiftContext(options.contextShift())) {
                 return end(Generation.StopReason.CONTEXT_FULL);
             }
             logits = session.stepForRun(generated[count - 1]);

@@ -274,6 +274,21 @@ public final class Session implements AutoCloseable {
         return model.isEndOfGeneration(id);
     }
 
+    /**
+     * Makes room in a full session by llama.cpp's context shift: keeps the first {@code keep} tokens and
+     * forgets the older half of the rest. Returns false when {@code keep} is -1 (off) or leaves nothing to forget.
+     */
+    boolean shiftContext(int keep) {
+        int discard = keep < 0 ? 0 : (position - keep) / 2;
+        if (discard <= 0) {
+            return false;
+        }
+        forward.shiftCache(keep, discard, position);
+        System.arraycopy(history, keep + discard, history, keep, position - keep - discard);
+        position -= discard;
+        return true;
+    }
+
     long warmUpWaitNanos() {
         return forward.warmUpWaitNanos();
     }

@@ -8,6 +8,9 @@ import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.Rope;
 import dev.inferj.kernels.WeightMatrix;
 import dev.inferj.kernels.WorkerPool;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -506,6 +509,37 @@ public final class TransformerForward {
                         k.axpyF16(prob, cache.memory(), cache.valueOffset(layer, t, kvHead, hd), partialSums, p + t % rows * hd, hd);
                     }
                     k.sumRows(partialSums, p, rows, hd, attentionOut[b], h * hd);
+                }
+            }
+        }
+    }
+
+    /**
+     * llama.cpp's context shift: forgets the {@code discard} positions after the first {@code keep} of
+     * the {@code position} the cache holds, moving the later ones down and turning their keys back by
+     * {@code discard} positions, as if they had been computed there.
+     */
+    public void shiftCache(int keep, int discard, int position) {
+        int moved = position - keep - discard;
+        long rowBytes = 2L * c.kvDim();
+        float[] row = new float[c.kvDim()];
+        ValueLayout.OfShort f16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (int l = 0; l < c.blockCount(); l++) {
+            for (boolean values : new boolean[] {false, true}) {
+                MemorySegment rows = cache.rows(l, values, position);
+                MemorySegment.copy(rows, (keep + discard) * rowBytes, rows, keep * rowBytes, moved * rowBytes);
+            }
+            Rope back = (c.isLocalLayer(l) ? localRope : rope).rotationOnly();
+            back.setPosition(-discard);
+            MemorySegment keys = cache.rows(l, false, position);
+            for (int p = keep; p < keep + moved; p++) {
+                long at = p * rowBytes;
+                for (int i = 0; i < row.length; i++) {
+                    row[i] = Float.float16ToFloat(keys.get(f16, at + 2L * i));
+                }
+                back.rotate(row, 0, c.headCountKv(), c.headDim());
+                for (int i = 0; i < row.length; i++) {
+                    keys.set(f16, at + 2L * i, Float.floatToFloat16(row[i]));
                 }
             }
         }

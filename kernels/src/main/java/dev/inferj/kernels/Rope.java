@@ -29,6 +29,7 @@ public final class Rope {
     }
 
     private final int nDims;
+    private final float freqBase;
     private final boolean neox;
     private final float thetaScale;
     private final Scaling scaling;
@@ -55,6 +56,7 @@ public final class Rope {
                     + nDims / 2 + " pairs");
         }
         this.nDims = nDims;
+        this.freqBase = freqBase;
         this.neox = neox;
         this.thetaScale = (float) Math.pow(freqBase, -2.0f / nDims);
         this.scaling = scaling;
@@ -64,6 +66,17 @@ public final class Rope {
                 : scaling.attentionFactor() * (1.0f + 0.1f * (float) Math.log(1.0f / scaling.freqScale()));
         this.cos = new float[nDims / 2];
         this.sin = new float[nDims / 2];
+    }
+
+    /**
+     * This rope without the attention factor and YaRN's magnitude correction: a pure rotation, for
+     * turning keys already rotated at one position to another (the rotations add up, since each
+     * pair's angle is proportional to the position).
+     */
+    public Rope rotationOnly() {
+        float correction = scaling.extFactor() == 0f ? 1f : 1.0f + 0.1f * (float) Math.log(1.0f / scaling.freqScale());
+        return new Rope(nDims, freqBase, neox, new Scaling(scaling.freqScale(), scaling.extFactor(), 1f / correction,
+                scaling.betaFast(), scaling.betaSlow(), scaling.originalContext(), scaling.frequencyFactors()));
     }
 
     /** The dimension whose pair turns {@code rotations} times over {@code originalContext} positions. */

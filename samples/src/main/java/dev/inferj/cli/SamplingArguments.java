@@ -66,6 +66,9 @@ final class SamplingArguments {
     @Option(names = "--ignore-eos", description = "Go on past end-of-generation tokens.")
     boolean ignoreEos;
 
+    @Option(names = "--context-shift", paramLabel = "KEEP", description = "When the context fills, keep the first KEEP tokens, forget the older half of the rest and go on (default: stop).")
+    Integer contextShift;
+
     @Option(names = "--grammar", paramLabel = "FILE", description = "Constrain the output to this GBNF grammar (llama.cpp's format).")
     Path grammar;
 
@@ -89,6 +92,7 @@ final class SamplingArguments {
         o = given(o, presencePenalty, GenerateOptions::withPresencePenalty);
         o = given(o, dryMultiplier, GenerateOptions::withDryMultiplier);
         o = given(o, seed, GenerateOptions::withSeed);
+        o = given(o, contextShift, GenerateOptions::withContextShift);
         o = given(o, read(grammar), GenerateOptions::withGrammar);
         o = given(o, read(jsonSchema), GenerateOptions::withJsonSchema);
         if (xtcProbability != null || xtcThreshold != null) {
