@@ -49,10 +49,11 @@ public final class GrammarConstraint {
     private static void visit(TokenTrie.Node node, GrammarState s, boolean[] allowed, int tokensLeftAfter) {
         for (int i = 0; i < node.codePoints.length; i++) {
             GrammarState next = s.advance(node.codePoints[i]);
-            if (next.dead()) {
+            TokenTrie.Node child = node.children[i];
+            // a character lowers the characters still needed by one at most: no token below can fit the budget
+            if (next.dead() || next.minRemaining() - child.height > tokensLeftAfter) {
                 continue;
             }
-            TokenTrie.Node child = node.children[i];
             if (next.minRemaining() <= tokensLeftAfter) {
                 for (int id : child.tokens) {
                     allowed[id] = true;

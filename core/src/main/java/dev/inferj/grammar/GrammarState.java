@@ -65,8 +65,9 @@ public final class GrammarState {
     private final Frame[] stacks;
     private final boolean complete;
     private final int minRemaining;
-    /** The states {@link #advance(int)} gave, by code point. */
-    private final Map<Integer, GrammarState> next = new HashMap<>();
+    /** The states {@link #advance(int)} gave, by code point: ASCII in an array, the rest in a map. */
+    private GrammarState[] nextAscii;
+    private Map<Integer, GrammarState> next;
 
     private GrammarState(Grammar grammar, Map<List<Object>, GrammarState> interned, Frame[] stacks, boolean complete) {
         this.grammar = grammar;
@@ -90,6 +91,20 @@ public final class GrammarState {
 
     /** The state after one more code point; {@link #dead()} when the grammar does not allow it here. */
     public GrammarState advance(int codePoint) {
+        if (codePoint < 128) {
+            if (nextAscii == null) {
+                nextAscii = new GrammarState[128];
+            }
+            GrammarState s = nextAscii[codePoint];
+            if (s == null) {
+                s = compute(codePoint);
+                nextAscii[codePoint] = s;
+            }
+            return s;
+        }
+        if (next == null) {
+            next = new HashMap<>();
+        }
         return next.computeIfAbsent(codePoint, this::compute);
     }
 

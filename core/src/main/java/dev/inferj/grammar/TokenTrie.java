@@ -18,16 +18,25 @@ import java.util.function.IntFunction;
  */
 public final class TokenTrie {
 
-    /** A node: its children by code point (ascending) and the tokens whose text ends here. */
+    /**
+     * A node: its children by code point (ascending), the tokens whose text ends here, and the most
+     * code points a token continues below it.
+     */
     static final class Node {
         final int[] codePoints;
         final Node[] children;
         final int[] tokens;
+        final int height;
 
         Node(int[] codePoints, Node[] children, int[] tokens) {
             this.codePoints = codePoints;
             this.children = children;
             this.tokens = tokens;
+            int h = 0;
+            for (Node c : children) {
+                h = Math.max(h, c.height + 1);
+            }
+            this.height = h;
         }
     }
 
