@@ -43,20 +43,21 @@ public final class GrammarConstraint {
 
     /** Marks in {@code allowed} (by token id) every token that {@link #allows}, walking the trie once. */
     public void allowed(boolean[] allowed, int tokensLeftAfter) {
-        visit(trie.root, state, allowed, tokensLeftAfter);
+        visit(0, state, allowed, tokensLeftAfter);
     }
 
-    private static void visit(TokenTrie.Node node, GrammarState s, boolean[] allowed, int tokensLeftAfter) {
-        for (int i = 0; i < node.codePoints.length; i++) {
-            GrammarState next = s.advance(node.codePoints[i]);
-            TokenTrie.Node child = node.children[i];
+    private void visit(int node, GrammarState s, boolean[] allowed, int tokensLeftAfter) {
+        TokenTrie t = trie;
+        int end = t.firstChild[node] + t.childCount[node];
+        for (int child = t.firstChild[node]; child < end; child++) {
+            GrammarState next = s.advance(t.codePoint[child]);
             // a character lowers the characters still needed by one at most: no token below can fit the budget
-            if (next.dead() || next.minRemaining() - child.height > tokensLeftAfter) {
+            if (next.dead() || next.minRemaining() - t.height[child] > tokensLeftAfter) {
                 continue;
             }
             if (next.minRemaining() <= tokensLeftAfter) {
-                for (int id : child.tokens) {
-                    allowed[id] = true;
+                for (int k = t.firstToken[child], last = k + t.tokenCount[child]; k < last; k++) {
+                    allowed[t.tokenIds[k]] = true;
                 }
             }
             visit(child, next, allowed, tokensLeftAfter);

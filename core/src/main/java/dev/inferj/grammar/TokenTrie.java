@@ -18,29 +18,20 @@ import java.util.function.IntFunction;
  */
 public final class TokenTrie {
 
-    /**
-     * A node: its children by code point (ascending), the tokens whose text ends here, and the most
-     * code points a token continues below it.
-     */
-    static final class Node {
-        final int[] codePoints;
-        final Node[] children;
-        final int[] tokens;
-        final int height;
+    // the trie in flat arrays, node 0 the root; the children of a node are consecutive (breadth-first
+    // numbering), so that a walk reads memory in order instead of chasing one object per node
 
-        Node(int[] codePoints, Node[] children, int[] tokens) {
-            this.codePoints = codePoints;
-            this.children = children;
-            this.tokens = tokens;
-            int h = 0;
-            for (Node c : children) {
-                h = Math.max(h, c.height + 1);
-            }
-            this.height = h;
-        }
-    }
-
-    final Node root;
+    /** The code point that leads to each node. */
+    final int[] codePoint;
+    /** Each node's first child; its children are {@code [firstChild, firstChild + childCount)}. */
+    final int[] firstChild;
+    final int[] childCount;
+    /** The tokens whose text ends at each node: {@code tokenIds[firstToken, firstToken + tokenCount)}. */
+    final int[] firstToken;
+    final int[] tokenCount;
+    final int[] tokenIds;
+    /** The most code points a token continues below each node. */
+    final int[] height;
     /** Each token's code points, or null for a token left out. */
     final int[][] texts;
 
@@ -66,7 +57,39 @@ public final class TokenTrie {
             }
             n.tokens.add(id);
         }
-        root = top.freeze();
+        List<Building> order = new ArrayList<>();
+        order.add(top);
+        for (int i = 0; i < order.size(); i++) {
+            order.addAll(order.get(i).children.values());
+        }
+        int nodes = order.size();
+        codePoint = new int[nodes];
+        firstChild = new int[nodes];
+        childCount = new int[nodes];
+        firstToken = new int[nodes];
+        tokenCount = new int[nodes];
+        height = new int[nodes];
+        tokenIds = new int[order.stream().mapToInt(n -> n.tokens.size()).sum()];
+        int[] parent = new int[nodes];
+        int nextChild = 1;
+        int nextToken = 0;
+        for (int i = 0; i < nodes; i++) {
+            Building n = order.get(i);
+            firstChild[i] = nextChild;
+            childCount[i] = n.children.size();
+            for (int cp : n.children.keySet()) {
+                parent[nextChild] = i;
+                codePoint[nextChild++] = cp;
+            }
+            firstToken[i] = nextToken;
+            tokenCount[i] = n.tokens.size();
+            for (int id : n.tokens) {
+                tokenIds[nextToken++] = id;
+            }
+        }
+        for (int i = nodes - 1; i > 0; i--) { // children come after their parent
+            height[parent[i]] = Math.max(height[parent[i]], height[i] + 1);
+        }
     }
 
     /** The code points of token {@code id}, or null when it is not whole characters. */
@@ -77,16 +100,7 @@ public final class TokenTrie {
     private static final class Building {
         final TreeMap<Integer, Building> children = new TreeMap<>();
         final List<Integer> tokens = new ArrayList<>(1);
-
-        Node freeze() {
-            int[] cps = children.keySet().stream().mapToInt(Integer::intValue).toArray();
-            Node[] nodes = children.values().stream().map(Building::freeze).toArray(Node[]::new);
-            int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
-            return new Node(cps, nodes, ids.length == 0 ? EMPTY : ids);
-        }
     }
-
-    private static final int[] EMPTY = new int[0];
 
     @Override
     public String toString() {
