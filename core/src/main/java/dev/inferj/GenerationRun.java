@@ -31,9 +31,10 @@ final class GenerationRun {
     private boolean[] allowed;
     private final StringBuilder text = new StringBuilder();
     private final int[] generated;
-    private final long promptNanos;
-    private final long warmUpWaitNanos;
-    private final long generationStart;
+    private long promptNanos;
+    private long warmUpWaitNanos;
+    private long generationStart;
+    /** The logits that follow the text so far; null until the prompt has run. */
     private float[] logits;
     private int count;
     private Generation.StopReason reason;
@@ -42,7 +43,7 @@ final class GenerationRun {
     /** Set during {@link #next()}: {@link Session#close()} waits for the step to end. */
     private volatile boolean stepping;
 
-    /** Evaluates {@code promptTokens} on {@code session}. */
+    /** Checks the request; the prompt runs on the first {@link #next()}. */
     GenerationRun(Session session, int[] promptTokens, GenerateOptions options) {
         if (promptTokens.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: give at least one token");
@@ -58,14 +59,25 @@ final class GenerationRun {
             throw new GrammarException("the grammar needs more characters than maxTokens " + options.maxTokens()
                     + " tokens can hold");
         }
+        session.checkFits(promptTokens);
+        this.generationStart = System.nanoTime(); // until the prompt has run
+        this.generated = new int[options.contextShift() >= 0 ? options.maxTokens()
+                : Math.min(options.maxTokens(), session.contextLength() - session.position() - promptTokens.length + 1)];
+    }
+
+    /** Runs the prompt, batch by batch; false when cancelled between two batches. */
+    private boolean runPrompt() {
         long start = System.nanoTime();
         long waitedBefore = session.warmUpWaitNanos();
-        this.logits = session.evaluateForRun(promptTokens);
-        this.promptNanos = System.nanoTime() - start;
-        this.warmUpWaitNanos = session.warmUpWaitNanos() - waitedBefore;
-        this.generated = new int[options.contextShift() >= 0 ? options.maxTokens()
-                : Math.min(options.maxTokens(), session.contextLength() - session.position() + 1)];
-        this.generationStart = System.nanoTime();
+        logits = session.evaluateForRun(promptTokens, this::stopRequested);
+        promptNanos = System.nanoTime() - start;
+        warmUpWaitNanos = session.warmUpWaitNanos() - waitedBefore;
+        generationStart = System.nanoTime();
+        return logits != null;
+    }
+
+    private boolean stopRequested() {
+        return cancelled || Thread.currentThread().isInterrupted();
     }
 
     private static GrammarConstraint constraint(Session session, GenerateOptions options) {
@@ -88,6 +100,9 @@ final class GenerationRun {
         }
         stepping = true;
         try {
+            if (stopRequested()) { // before the check below: a session closed under a generation cancels it
+                return end(Generation.StopReason.CANCELLED);
+            }
             session.ensureOpen(); // read after stepping is set: see Session.close
             return step();
         } finally {
@@ -103,7 +118,7 @@ final class GenerationRun {
         if (reason != null) {
             return null;
         }
-        if (cancelled || Thread.currentThread().isInterrupted()) {
+        if (logits == null && !runPrompt()) {
             return end(Generation.StopReason.CANCELLED);
         }
         if (count == options.maxTokens()) {

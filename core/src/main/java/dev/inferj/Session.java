@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * One conversation with a model: its KV cache and the tokens in it. Each {@link #generate} call
@@ -222,6 +223,25 @@ public final class Session implements AutoCloseable {
     }
 
     private float[] evaluateInternal(int[] tokens) {
+        return evaluateInternal(tokens, () -> false);
+    }
+
+    /** Runs {@code tokens} in batches; returns null, with the batches run so far held, when {@code stop} says so between two. */
+    private float[] evaluateInternal(int[] tokens, BooleanSupplier stop) {
+        checkFits(tokens);
+        float[] logits = null;
+        for (int from = 0; from < tokens.length; from += TransformerForward.MAX_BATCH) {
+            if (stop.getAsBoolean()) {
+                return null;
+            }
+            int n = Math.min(TransformerForward.MAX_BATCH, tokens.length - from);
+            logits = run(tokens, from, n, from + n == tokens.length);
+        }
+        return logits;
+    }
+
+    /** Throws when {@code tokens} do not fit in the session or are not token ids. */
+    void checkFits(int[] tokens) {
         if (position + tokens.length > contextLength()) {
             throw new InferjException(tokens.length + " tokens do not fit in the session: " + position + " of "
                     + contextLength() + " positions are used");
@@ -231,18 +251,12 @@ public final class Session implements AutoCloseable {
                 throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + config.vocabularySize() + ")");
             }
         }
-        float[] logits = null;
-        for (int from = 0; from < tokens.length; from += TransformerForward.MAX_BATCH) {
-            int n = Math.min(TransformerForward.MAX_BATCH, tokens.length - from);
-            logits = run(tokens, from, n, from + n == tokens.length);
-        }
-        return logits;
     }
 
     // what a GenerationRun reads and drives; it holds the session (busy) while it runs
 
-    float[] evaluateForRun(int[] tokens) {
-        return evaluateInternal(tokens);
+    float[] evaluateForRun(int[] tokens, BooleanSupplier stop) {
+        return evaluateInternal(tokens, stop);
     }
 
     float[] stepForRun(int token) {

@@ -141,6 +141,43 @@ class SessionStreamingTest {
     }
 
     @Test
+    void closingASessionUnderAGenerationCancelsIt() throws Exception {
+        Session s = model.newSession();
+        CompletableFuture<Generation> result = new CompletableFuture<>();
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                result.complete(s.generate(PROMPT, GREEDY.withMaxTokens(200), (id, piece) -> started.complete(null)));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        t.start();
+        started.get(60, TimeUnit.SECONDS);
+        s.close();
+        Generation g = result.get(60, TimeUnit.SECONDS);
+        assertEquals(Generation.StopReason.CANCELLED, g.stopReason());
+        assertTrue(g.tokens().length < 200);
+        assertThrows(IllegalStateException.class, () -> s.generate(PROMPT, GREEDY));
+    }
+
+    @Test
+    void anInterruptBeforeThePromptRunsNothingOfIt() {
+        try (Session s = model.newSession()) {
+            Thread.currentThread().interrupt();
+            Generation g;
+            try {
+                g = s.generate(PROMPT.repeat(20), GREEDY);
+            } finally {
+                Thread.interrupted();
+            }
+            assertEquals(Generation.StopReason.CANCELLED, g.stopReason());
+            assertEquals(0, g.tokens().length);
+            assertEquals(0, s.position(), "no batch of the prompt ran");
+        }
+    }
+
+    @Test
     void aSessionInUseRefusesASecondCallAtOnce() {
         try (Session s = model.newSession()) {
             TextStream stream = s.stream(PROMPT, GREEDY);
