@@ -43,8 +43,8 @@ final class GenerationRun {
     /** Set during {@link #next()}: {@link Session#close()} waits for the step to end. */
     private volatile boolean stepping;
 
-    /** Checks the request; the prompt runs on the first {@link #next()}. */
-    GenerationRun(Session session, int[] promptTokens, GenerateOptions options) {
+    /** Checks the request, to append {@code promptTokens} at position {@code from}; the prompt runs on the first {@link #next()}. */
+    GenerationRun(Session session, int from, int[] promptTokens, GenerateOptions options) {
         if (promptTokens.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: give at least one token");
         }
@@ -54,15 +54,16 @@ final class GenerationRun {
         this.sampler = new SamplerChain(options, session.vocabularySize(), session::tokenText);
         this.decoder = session.tokenizer().newStreamingDecoder();
         this.stops = new StopStrings(options.stopStrings());
-        this.constraint = constraint(session, options);
-        if (constraint != null && constraint.cannotFinishIn(options.maxTokens())) {
-            throw new GrammarException("the grammar needs more characters than maxTokens " + options.maxTokens()
-                    + " tokens can hold");
-        }
-        session.checkFits(promptTokens);
+        session.checkFits(promptTokens, from);
         this.generationStart = System.nanoTime(); // until the prompt has run
+        // without a context shift, the context left bounds the generation as much as maxTokens does
         this.generated = new int[options.contextShift() >= 0 ? options.maxTokens()
-                : Math.min(options.maxTokens(), session.contextLength() - session.position() - promptTokens.length + 1)];
+                : Math.min(options.maxTokens(), session.contextLength() - from - promptTokens.length + 1)];
+        this.constraint = constraint(session, options);
+        if (constraint != null && constraint.cannotFinishIn(generated.length)) {
+            throw new GrammarException("the grammar needs more characters than the " + generated.length
+                    + " tokens this generation may take (maxTokens, and the room left in the context)");
+        }
     }
 
     /** Runs the prompt, batch by batch; false when cancelled between two batches. */
@@ -158,7 +159,7 @@ final class GenerationRun {
      * the chain to draw among those. End-of-generation tokens count as allowed where the text is complete.
      */
     private int constrainedSample() {
-        int tokensLeftAfter = options.maxTokens() - count - 1;
+        int tokensLeftAfter = generated.length - count - 1;
         int token = sampler.sample(logits, session.history(), session.position(), t -> allows(t, tokensLeftAfter));
         if (token >= 0) {
             return token;

@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One conversation with a model: its KV cache and the tokens in it. Each {@link #generate} call
@@ -90,7 +91,7 @@ public final class Session implements AutoCloseable {
      * @throws InferjException when the model has no chat template or the template raises an error
      */
     public Generation chat(List<ChatMessage> messages, GenerateOptions options, TokenListener listener) {
-        return runToEnd(start(chatTokens(messages), options), listener);
+        return runToEnd(start(() -> chatTokens(messages), options), listener);
     }
 
     public Generation chat(List<ChatMessage> messages, GenerateOptions options) {
@@ -108,12 +109,12 @@ public final class Session implements AutoCloseable {
      * an interrupt of this one, ends it after the current step with what was generated so far.
      */
     public Generation generate(String prompt, GenerateOptions options, TokenListener listener) {
-        return runToEnd(start(promptTokens(prompt), options), listener);
+        return runToEnd(start(() -> promptTokens(prompt), options), listener);
     }
 
     /** Like {@link #generate(String, GenerateOptions, TokenListener)} from token ids. */
     public Generation generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
-        return runToEnd(start(new Prompt(position, promptTokens), options), listener);
+        return runToEnd(start(() -> new Prompt(position, promptTokens), options), listener);
     }
 
     /**
@@ -123,12 +124,12 @@ public final class Session implements AutoCloseable {
      * generation. The prompt is evaluated on the first call to {@code hasNext()}.
      */
     public TextStream stream(String prompt, GenerateOptions options) {
-        return new TextStream(() -> start(promptTokens(prompt), options));
+        return new TextStream(() -> start(() -> promptTokens(prompt), options));
     }
 
     /** Like {@link #stream(String, GenerateOptions)} for a conversation, as {@link #chat} answers it. */
     public TextStream streamChat(List<ChatMessage> messages, GenerateOptions options) {
-        return new TextStream(() -> start(chatTokens(messages), options));
+        return new TextStream(() -> start(() -> chatTokens(messages), options));
     }
 
     /**
@@ -137,7 +138,7 @@ public final class Session implements AutoCloseable {
      * the subscription cancels the generation within one token step.
      */
     public Flow.Publisher<String> publisher(String prompt, GenerateOptions options, Executor executor) {
-        return new TextPublisher(() -> start(promptTokens(prompt), options), executor);
+        return new TextPublisher(() -> start(() -> promptTokens(prompt), options), executor);
     }
 
     /**
@@ -241,9 +242,14 @@ public final class Session implements AutoCloseable {
     }
 
     /** Throws when {@code tokens} do not fit in the session or are not token ids. */
-    void checkFits(int[] tokens) {
-        if (position + tokens.length > contextLength()) {
-            throw new InferjException(tokens.length + " tokens do not fit in the session: " + position + " of "
+    private void checkFits(int[] tokens) {
+        checkFits(tokens, position);
+    }
+
+    /** Throws when {@code tokens}, appended at {@code from}, do not fit in the session or are not token ids. */
+    void checkFits(int[] tokens, int from) {
+        if (from + tokens.length > contextLength()) {
+            throw new InferjException(tokens.length + " tokens do not fit in the session: " + from + " of "
                     + contextLength() + " positions are used");
         }
         for (int t : tokens) {
@@ -352,12 +358,16 @@ public final class Session implements AutoCloseable {
     private record Prompt(int from, int[] tokens) {
     }
 
-    /** Starts a generation: the session is busy until it ends. */
-    private GenerationRun start(Prompt prompt, GenerateOptions options) {
+    /**
+     * Starts a generation: the session is busy until it ends. The prompt is made once the session is
+     * held (it reads what the session holds); nothing changes when the request is refused.
+     */
+    private GenerationRun start(Supplier<Prompt> makePrompt, GenerateOptions options) {
         acquire();
         try {
-            position = Math.min(position, prompt.from());
-            GenerationRun run = new GenerationRun(this, prompt.tokens(), options);
+            Prompt prompt = makePrompt.get();
+            GenerationRun run = new GenerationRun(this, prompt.from(), prompt.tokens(), options);
+            position = prompt.from();
             running = run;
             return run;
         } catch (RuntimeException | Error e) {

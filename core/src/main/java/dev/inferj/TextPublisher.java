@@ -2,6 +2,7 @@ package dev.inferj;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -32,8 +33,10 @@ final class TextPublisher implements Flow.Publisher<String> {
         private final AtomicInteger pending = new AtomicInteger();
         private volatile boolean cancelled;
         private volatile Throwable failure;
+        /** Set once onSubscribe has returned: no signal may overlap it. */
+        private volatile boolean subscribed;
         private boolean done;
-        private GenerationRun run;
+        private volatile GenerationRun run;
 
         Subscription(Flow.Subscriber<? super String> subscriber) {
             this.subscriber = subscriber;
@@ -41,6 +44,8 @@ final class TextPublisher implements Flow.Publisher<String> {
 
         void begin() {
             subscriber.onSubscribe(this);
+            subscribed = true;
+            schedule(); // whatever onSubscribe requested or cancelled
         }
 
         @Override
@@ -65,8 +70,14 @@ final class TextPublisher implements Flow.Publisher<String> {
         }
 
         private void schedule() {
-            if (pending.getAndIncrement() == 0) {
-                executor.execute(this::drain);
+            if (subscribed && pending.getAndIncrement() == 0) {
+                try {
+                    executor.execute(this::drain);
+                } catch (RejectedExecutionException e) { // no drain runs: ending here is safe
+                    if (!done) {
+                        finish(e);
+                    }
+                }
             }
         }
 
@@ -91,9 +102,13 @@ final class TextPublisher implements Flow.Publisher<String> {
                     return;
                 }
                 if (run == null && !cancelled) {
-                    run = start.get();
+                    GenerationRun started = start.get();
+                    run = started;
+                    if (cancelled) { // cancel() came while the run was starting and did not see it
+                        started.cancel();
+                    }
                 }
-                while (!done && (cancelled || demand.get() > 0)) {
+                while (!done && failure == null && (cancelled || demand.get() > 0)) {
                     GenerationRun.Piece p = run == null ? null : run.next();
                     if (p == null) {
                         finish(null);
@@ -102,15 +117,21 @@ final class TextPublisher implements Flow.Publisher<String> {
                         subscriber.onNext(p.text());
                     }
                 }
+                if (!done && failure != null) {
+                    finish(failure);
+                }
             } catch (RuntimeException | Error e) {
-                finish(e);
+                if (!done) { // else the subscriber's own onComplete or onError threw: no second terminal signal
+                    finish(e);
+                }
             }
         }
 
         private void finish(Throwable error) {
             done = true;
-            if (run != null) {
-                run.abandon();
+            GenerationRun r = run;
+            if (r != null) {
+                r.abandon();
             }
             if (cancelled && error == null) {
                 return;

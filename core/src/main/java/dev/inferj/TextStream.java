@@ -16,6 +16,7 @@ import java.util.stream.StreamSupport;
 public final class TextStream implements Iterator<String>, AutoCloseable {
     private final Supplier<GenerationRun> start;
     private volatile GenerationRun run;
+    private volatile boolean cancelled;
     private String next;
 
     TextStream(Supplier<GenerationRun> start) {
@@ -29,7 +30,11 @@ public final class TextStream implements Iterator<String>, AutoCloseable {
             return true;
         }
         if (run == null) {
-            run = start.get();
+            GenerationRun started = start.get();
+            run = started;
+            if (cancelled) { // cancel() came before the run existed
+                started.cancel();
+            }
         }
         try {
             for (GenerationRun.Piece p = run.next(); p != null; p = run.next()) {
@@ -63,8 +68,10 @@ public final class TextStream implements Iterator<String>, AutoCloseable {
 
     /** Asks the generation to end at its next step (safe from any thread); the stream then ends. */
     public void cancel() {
-        if (run != null) {
-            run.cancel();
+        cancelled = true;
+        GenerationRun r = run;
+        if (r != null) {
+            r.cancel();
         }
     }
 

@@ -208,6 +208,10 @@ class SessionStreamingTest {
             e = assertThrows(IllegalArgumentException.class, () -> s.generate(PROMPT, outside));
             assertTrue(e.getMessage().contains("logitBias"), e.getMessage());
             assertEquals(0, s.position(), "a refused request leaves the session as it was");
+            s.generate(PROMPT, GREEDY.withMaxTokens(4));
+            int held = s.position();
+            assertThrows(GrammarException.class, () -> s.generate(" more", GREEDY.withGrammar("root ::= [")));
+            assertEquals(held, s.position(), "a refused request leaves the session as it was");
         }
     }
 }

@@ -134,7 +134,9 @@ class StructuredOutputTest {
                     GenerateOptions.greedy().withJsonSchema("{\"type\":\"string\",\"format\":\"email\"}"),
                     GenerateOptions.greedy().withJsonSchema("{\"$ref\":\"http://example.com/s.json\"}"),
                     GenerateOptions.greedy().withJsonSchema("{not json"),
-                    GenerateOptions.greedy().withMaxTokens(3).withGrammar("root ::= \"abcdef\""))) {
+                    GenerateOptions.greedy().withMaxTokens(3).withGrammar("root ::= \"abcdef\""),
+                    // maxTokens would hold it, the context (64) would not
+                    GenerateOptions.greedy().withMaxTokens(100).withJsonSchema("{\"type\":\"string\",\"minLength\":70}"))) {
                 GrammarException e = assertThrows(GrammarException.class, () -> s.generate("Hi", bad));
                 assertTrue(!e.getMessage().isBlank());
                 assertEquals(0, s.position(), "refused before the prompt ran: " + e.getMessage());

@@ -22,10 +22,11 @@ import java.util.Set;
 public final class JsonSchemaGrammar {
     /** Keywords that only annotate. */
     private static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "$comment", "title", "description",
-            "examples", "default", "$defs", "definitions", "additionalProperties", "deprecated", "readOnly", "writeOnly");
+            "examples", "default", "$defs", "definitions", "deprecated", "readOnly", "writeOnly");
     /** Integers without a bound in the schema stay within 15 digits. */
     private static final long LIMIT = 999_999_999_999_999L;
-    private static final String CHAR = "[^\"\\\\\\x00-\\x1f] | \"\\\\\" ([\"\\\\/bfnrt] | \"u\" [0-9a-fA-F]{4})";
+    /** One character of a string's value: plain, or escaped (no surrogate escapes: each unit is one code point). */
+    private static final String CHAR = "[^\"\\\\\\x00-\\x1f] | \"\\\\\" ([\"\\\\/bfnrt] | \"u\" ([0-9a-cA-CeEfF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2}))";
 
     private final Map<String, Object> root;
     private final Map<String, String> rules = new LinkedHashMap<>();
@@ -78,35 +79,49 @@ public final class JsonSchemaGrammar {
                 throw new GrammarException("JSON schema at " + where + ": keyword " + key + " is not supported");
             }
         }
+        Set<String> constraining = new java.util.TreeSet<>(s.keySet());
+        constraining.removeAll(ANNOTATIONS);
         if (s.containsKey("$ref")) {
+            only(constraining, Set.of("$ref"), where);
             return definition(String.valueOf(s.get("$ref")), where);
         }
-        if (s.containsKey("const")) {
-            return literal(json(s.get("const")));
-        }
-        if (s.containsKey("enum")) {
+        if (s.containsKey("const") || s.containsKey("enum")) {
+            only(constraining, Set.of("const", "enum", "type"), where);
+            List<Object> values = s.containsKey("const") ? List.of(nullable(s.get("const"))) : list(s.get("enum"), where + "/enum");
             List<String> options = new ArrayList<>();
-            for (Object v : list(s.get("enum"), where + "/enum")) {
-                options.add(literal(json(v)));
+            for (Object v : values) {
+                if (s.containsKey("const") && s.containsKey("enum") && !list(s.get("enum"), where).contains(v)) {
+                    continue;
+                }
+                if (!s.containsKey("type") || typesOf(s.get("type")).stream().anyMatch(t -> hasType(v, t))) {
+                    options.add(literal(json(v == NULL ? null : v)));
+                }
+            }
+            if (options.isEmpty()) {
+                throw new GrammarException("JSON schema at " + where + ": no value of enum/const has the schema's type");
             }
             return group(options);
         }
-        for (String key : List.of("anyOf", "oneOf")) {
+        for (String key : List.of("anyOf", "oneOf", "allOf")) {
             if (s.containsKey(key)) {
-                List<String> options = new ArrayList<>();
+                only(constraining, Set.of(key), where);
                 List<Object> subs = list(s.get(key), where + "/" + key);
+                if (key.equals("allOf")) {
+                    if (subs.size() != 1) {
+                        throw new GrammarException("JSON schema at " + where + ": allOf with " + subs.size()
+                                + " schemas is not supported");
+                    }
+                    return value(subs.get(0), where + "/allOf/0");
+                }
+                if (key.equals("oneOf")) {
+                    requireDisjoint(subs, where);
+                }
+                List<String> options = new ArrayList<>();
                 for (int i = 0; i < subs.size(); i++) {
                     options.add(value(subs.get(i), where + "/" + key + "/" + i));
                 }
                 return group(options);
             }
-        }
-        if (s.containsKey("allOf")) {
-            List<Object> subs = list(s.get("allOf"), where + "/allOf");
-            if (subs.size() != 1) {
-                throw new GrammarException("JSON schema at " + where + ": allOf with " + subs.size() + " schemas is not supported");
-            }
-            return value(subs.get(0), where + "/allOf/0");
         }
         Object type = s.get("type");
         if (type instanceof List<?> types) {
@@ -117,20 +132,91 @@ public final class JsonSchemaGrammar {
             return group(options);
         }
         if (type == null) {
-            if (s.containsKey("properties")) {
+            if (s.containsKey("properties") || s.containsKey("required")) {
                 return typed("object", s, where);
             }
-            if (s.containsKey("items")) {
+            if (s.containsKey("items") || s.containsKey("minItems") || s.containsKey("maxItems")) {
                 return typed("array", s, where);
+            }
+            if (!constraining.isEmpty()) {
+                throw new GrammarException("JSON schema at " + where + ": " + constraining
+                        + " without a type is not supported: give the type");
             }
             return ref("value", CHAR_RULES);
         }
         return typed(String.valueOf(type), s, where);
     }
 
+    /** A JSON null read from a schema, in a list that cannot hold null. */
+    private static final Object NULL = new Object();
+
+    private static Object nullable(Object v) {
+        return v == null ? NULL : v;
+    }
+
+    private static void only(Set<String> present, Set<String> allowed, String where) {
+        for (String key : present) {
+            if (!allowed.contains(key)) {
+                throw new GrammarException("JSON schema at " + where + ": keyword " + key + " together with "
+                        + allowed + " is not supported");
+            }
+        }
+    }
+
+    private static List<String> typesOf(Object type) {
+        return type instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of(String.valueOf(type));
+    }
+
+    private static boolean hasType(Object v, String type) {
+        return switch (type) {
+            case "string" -> v instanceof String;
+            case "integer" -> v instanceof Long;
+            case "number" -> v instanceof Long || v instanceof Double;
+            case "boolean" -> v instanceof Boolean;
+            case "null" -> v == NULL || v == null;
+            case "object" -> v instanceof Map;
+            case "array" -> v instanceof List;
+            default -> false;
+        };
+    }
+
+    /**
+     * oneOf needs exactly one branch to match: supported when the branches' JSON types cannot overlap
+     * (each branch with a type, const or enum; integer counts as a number).
+     */
+    private static void requireDisjoint(List<Object> branches, String where) {
+        List<Set<String>> kinds = new ArrayList<>();
+        for (Object b : branches) {
+            Set<String> k = new java.util.HashSet<>();
+            if (b instanceof Map<?, ?> m && m.get("type") != null) {
+                typesOf(m.get("type")).forEach(t -> k.add(t.equals("integer") ? "number" : t));
+            } else if (b instanceof Map<?, ?> m && (m.containsKey("const") || m.containsKey("enum"))) {
+                List<Object> values = m.containsKey("const") ? java.util.Collections.singletonList(m.get("const"))
+                        : new ArrayList<>((List<?>) m.get("enum"));
+                for (Object v : values) {
+                    for (String t : List.of("string", "number", "boolean", "null", "object", "array")) {
+                        if (hasType(v, t)) {
+                            k.add(t);
+                        }
+                    }
+                }
+            } else {
+                throw new GrammarException("JSON schema at " + where + ": oneOf is supported when each branch has a type,"
+                        + " const or enum, so that no value can match two");
+            }
+            for (Set<String> other : kinds) {
+                if (other.stream().anyMatch(k::contains)) {
+                    throw new GrammarException("JSON schema at " + where + ": oneOf branches of the same type " + other
+                            + " are not supported (a value could match two); use anyOf if that is meant");
+                }
+            }
+            kinds.add(k);
+        }
+    }
+
     private static final Set<String> HANDLED = Set.of("type", "properties", "required", "items", "minItems", "maxItems",
             "minLength", "maxLength", "pattern", "enum", "const", "minimum", "maximum", "exclusiveMinimum",
-            "exclusiveMaximum", "anyOf", "oneOf", "allOf", "$ref");
+            "exclusiveMaximum", "anyOf", "oneOf", "allOf", "$ref", "additionalProperties");
 
     private String typed(String type, Map<String, Object> s, String where) {
         return switch (type) {
@@ -172,16 +258,16 @@ public final class JsonSchemaGrammar {
         long low = -LIMIT;
         long high = LIMIT;
         if (lo != null) {
-            low = Math.max(low, ceil(lo));
+            low = Math.max(low, ceil(lo, where));
         }
-        if (exLo != null) {
-            low = Math.max(low, exLo.setScale(0, java.math.RoundingMode.FLOOR).longValueExact() + 1);
+        if (exLo != null) { // the next whole number above it
+            low = Math.max(low, ceil(exLo.setScale(0, java.math.RoundingMode.FLOOR).add(BigDecimal.ONE), where));
         }
         if (hi != null) {
-            high = Math.min(high, floor(hi));
+            high = Math.min(high, floor(hi, where));
         }
-        if (exHi != null) {
-            high = Math.min(high, exHi.setScale(0, java.math.RoundingMode.CEILING).longValueExact() - 1);
+        if (exHi != null) { // the whole number below it
+            high = Math.min(high, floor(exHi.setScale(0, java.math.RoundingMode.CEILING).subtract(BigDecimal.ONE), where));
         }
         if (low > high) {
             throw new GrammarException("JSON schema at " + where + ": no integer lies within its bounds");
@@ -206,13 +292,27 @@ public final class JsonSchemaGrammar {
 
     private String object(Map<String, Object> s, String where) {
         if (!s.containsKey("properties")) {
+            if (s.get("required") instanceof List<?> names && !names.isEmpty()) {
+                throw new GrammarException("JSON schema at " + where + ": required properties need their schemas in properties");
+            }
+            Object extra = s.get("additionalProperties");
+            if (Boolean.FALSE.equals(extra)) {
+                return "\"{\" \"}\"";
+            }
+            if (extra instanceof Map<?, ?>) {
+                throw new GrammarException("JSON schema at " + where + ": additionalProperties with a schema is not supported");
+            }
             return ref("object", CHAR_RULES);
         }
         if (!(s.get("properties") instanceof Map<?, ?> rawProps)) {
             throw new GrammarException("JSON schema at " + where + ": properties must be an object");
         }
         Map<String, Object> props = cast(rawProps);
-        Set<Object> required = Set.copyOf(s.containsKey("required") ? list(s.get("required"), where + "/required") : List.of());
+        Object requiredList = s.getOrDefault("required", List.of());
+        if (!(requiredList instanceof List<?> requiredNames)) {
+            throw new GrammarException("JSON schema at " + where + ": required must be an array");
+        }
+        Set<Object> required = Set.copyOf(requiredNames);
         for (Object r : required) {
             if (!props.containsKey(String.valueOf(r))) {
                 throw new GrammarException("JSON schema at " + where + ": required property " + r + " has no schema in properties");
@@ -243,6 +343,9 @@ public final class JsonSchemaGrammar {
         String item = s.containsKey("items") ? value(s.get("items"), where + "/items") : ref("value", CHAR_RULES);
         long min = count(s, "minItems", 0, where);
         long max = count(s, "maxItems", -1, where);
+        if (max >= 0 && max < min) {
+            throw new GrammarException("JSON schema at " + where + ": maxItems " + max + " is below minItems " + min);
+        }
         String name = "item" + (anonymous++);
         rules.put(name, item);
         if (max == 0) {
@@ -330,12 +433,22 @@ public final class JsonSchemaGrammar {
         throw new GrammarException("JSON schema at " + where + ": " + key + " must be a number, was " + v);
     }
 
-    private static long ceil(BigDecimal v) {
-        return v.setScale(0, java.math.RoundingMode.CEILING).max(BigDecimal.valueOf(-LIMIT)).min(BigDecimal.valueOf(LIMIT)).longValueExact();
+    /** The lowest whole number at or above {@code v}, raised to -{@link #LIMIT} (a narrower range stays valid). */
+    private static long ceil(BigDecimal v, String where) {
+        BigDecimal c = v.setScale(0, java.math.RoundingMode.CEILING);
+        if (c.compareTo(BigDecimal.valueOf(LIMIT)) > 0) {
+            throw new GrammarException("JSON schema at " + where + ": a lower bound of " + v + " is beyond the 15-digit numbers supported");
+        }
+        return c.max(BigDecimal.valueOf(-LIMIT)).longValueExact();
     }
 
-    private static long floor(BigDecimal v) {
-        return v.setScale(0, java.math.RoundingMode.FLOOR).max(BigDecimal.valueOf(-LIMIT)).min(BigDecimal.valueOf(LIMIT)).longValueExact();
+    /** The highest whole number at or below {@code v}, lowered to {@link #LIMIT}. */
+    private static long floor(BigDecimal v, String where) {
+        BigDecimal f = v.setScale(0, java.math.RoundingMode.FLOOR);
+        if (f.compareTo(BigDecimal.valueOf(-LIMIT)) < 0) {
+            throw new GrammarException("JSON schema at " + where + ": an upper bound of " + v + " is beyond the 15-digit numbers supported");
+        }
+        return f.min(BigDecimal.valueOf(LIMIT)).longValueExact();
     }
 
     private static List<Object> list(Object v, String where) {

@@ -16,6 +16,8 @@ import java.util.List;
 final class RegexGrammar {
     /** Any character a JSON string holds unescaped. */
     private static final String PLAIN = "[^\"\\\\\\x00-\\x1f]";
+    /** What {@code .} matches in a JSON string: not a line terminator (ECMA-262), nor what needs escaping. */
+    private static final String DOT = "[^\"\\\\\\x00-\\x1f\\u2028\\u2029]";
 
     private final String pattern;
     private final String where;
@@ -104,7 +106,7 @@ final class RegexGrammar {
                 return "(" + inner + ")";
             }
             case '.' -> {
-                return PLAIN;
+                return DOT;
             }
             case '[' -> {
                 return charClass();
@@ -173,6 +175,9 @@ final class RegexGrammar {
     }
 
     private char plain(char c) {
+        if (Character.isSurrogate(c)) {
+            throw error("characters beyond the Basic Multilingual Plane are not supported in a pattern");
+        }
         if (c == '"' || c == '\\' || c < 0x20) {
             throw error("character " + (c < 0x20 ? String.format("U+%04X", (int) c) : String.valueOf(c))
                     + " would need escaping in JSON; not supported in a pattern");

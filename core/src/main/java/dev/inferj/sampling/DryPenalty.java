@@ -8,7 +8,8 @@ import java.util.function.IntFunction;
  * latest tokens occurred before, the token that followed them there would extend the repetition:
  * it loses {@code multiplier * base^(length - allowedLength)} once the repeated run is at least
  * {@code allowedLength} long, its longest run counting. Runs are found with the Z-algorithm over the
- * window read backwards, in time linear in the window, and end at the latest sequence breaker.
+ * window read backwards, in time linear in the window, and end at the latest sequence breaker; a
+ * breaker itself is never penalized (as in llama.cpp).
  */
 final class DryPenalty {
     /** The float range's log: base^exponent stays finite below it. */
@@ -55,8 +56,8 @@ final class DryPenalty {
         int count = 0;
         for (int k = 1; k < window; k++) {
             int run = Math.min(z[k], limit);
-            if (run >= allowed) {
-                int next = history[length - k]; // the token that followed that earlier occurrence
+            int next = history[length - k]; // the token that followed that earlier occurrence
+            if (run >= allowed && !breaks(next)) { // a breaker ends repetitions: it is never penalized
                 if (longest[next] == 0) {
                     touched[count++] = next;
                 }

@@ -20,7 +20,7 @@ public final class SamplerChain {
     private final float[] biasValues;
     private final RepetitionPenalties penalties;
     private final DryPenalty dry;
-    /** Temperature 0 and no XTC: no filter can remove the best token, so the chain is an argmax. */
+    /** Temperature 0, no XTC and no typical-p: no filter can remove the best token, so the chain is an argmax. */
     private final boolean greedy;
     private final SplittableRandom random;
     private final float[] work;
@@ -50,7 +50,7 @@ public final class SamplerChain {
                 options.presencePenalty()) ? null : new RepetitionPenalties(options.repeatLastN(),
                 options.repeatPenalty(), options.frequencyPenalty(), options.presencePenalty(), vocabularySize);
         dry = options.dry().enabled() ? new DryPenalty(options.dry(), vocabularySize, tokenText) : null;
-        greedy = options.temperature() == 0f && !xtcOn();
+        greedy = options.temperature() == 0f && !xtcOn() && options.typicalP() >= 1f;
         random = new SplittableRandom(options.seed());
         work = new float[vocabularySize];
     }

@@ -160,7 +160,7 @@ class SamplerPropertiesTest {
             while (end - run >= start && run < limit && history[end - run] == history[length - 1 - run]) {
                 run++;
             }
-            if (run >= dry.allowedLength() && limit >= dry.allowedLength()) {
+            if (run >= dry.allowedLength() && limit >= dry.allowedLength() && history[end + 1] != breaker) {
                 longest[history[end + 1]] = Math.max(longest[history[end + 1]], run);
             }
         }
@@ -215,6 +215,15 @@ class SamplerPropertiesTest {
         for (int token : draws(o, logits)) {
             assertEquals(n / 2, token);
         }
+    }
+
+    @Property(tries = 100)
+    void greedyAppliesTypicalPBeforeTakingTheBest(@ForAll long seed) {
+        // probabilities 0.4, 0.3, 0.3: typical-p 0.5 keeps the two 0.3 tokens (closest to the entropy), so
+        // temperature 0 then takes token 1, as llama.cpp does
+        float[] logits = {(float) Math.log(0.4), (float) Math.log(0.3), (float) Math.log(0.3)};
+        GenerateOptions o = GenerateOptions.greedy().withSeed(seed).withTopK(0).withTopP(1f).withMinP(0f).withTypicalP(0.5f);
+        assertEquals(1, new SamplerChain(o, 3, id -> "").sample(logits, new int[0], 0));
     }
 
     @Property(tries = 100)
