@@ -103,9 +103,20 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** A new session with an empty context. */
+    /** A new session with an empty context of the model's length and an F16 KV cache. */
     public Session newSession() {
-        return new Session(this, config, weights, pool, sessionContextLength);
+        return newSession(SessionOptions.defaults());
+    }
+
+    /**
+     * A new session with an empty context as {@code options} say.
+     *
+     * @throws IllegalArgumentException when the model cannot have that cache (Q8_0 with heads whose width is not a
+     *                                  multiple of 32)
+     */
+    public Session newSession(SessionOptions options) {
+        int contextLength = options.contextLength() > 0 ? options.contextLength() : sessionContextLength;
+        return new Session(this, config, weights, pool, contextLength, options.cacheType());
     }
 
     public Tokenizer tokenizer() {

@@ -41,12 +41,12 @@ public final class Session implements AutoCloseable {
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile GenerationRun running;
 
-    Session(Model model, ModelConfig config, TransformerWeights weights, WorkerPool pool, int contextLength) {
+    Session(Model model, ModelConfig config, TransformerWeights weights, WorkerPool pool, int contextLength, KvCacheType cacheType) {
         this.model = model;
         this.config = config;
         this.weights = weights;
         this.tokenizer = model.tokenizer();
-        this.forward = new TransformerForward(config, weights, Kernels.get(), pool, contextLength);
+        this.forward = new TransformerForward(config, weights, Kernels.get(), pool, contextLength, cacheType);
         this.history = new int[contextLength];
     }
 
@@ -57,6 +57,16 @@ public final class Session implements AutoCloseable {
 
     public int contextLength() {
         return forward.contextLength();
+    }
+
+    /** How the session's KV cache holds keys and values. */
+    public KvCacheType cacheType() {
+        return forward.cache().type();
+    }
+
+    /** Bytes the session's KV cache takes off-heap (faulted in as positions are written). */
+    public long cacheBytes() {
+        return forward.cache().byteSize();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.inferj;
 
+import dev.inferj.kernels.GgmlType;
 import dev.inferj.model.KvCache;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -16,13 +17,14 @@ import java.util.zip.CRC32C;
 /**
  * A session's state in a file: the tokens it holds and their keys and values, so that another
  * process with the same model file continues bit for bit where it stopped. Layout, little-endian:
- * magic, version, the model's fingerprint (32 bytes), KV layers and width, the position, the
- * tokens, each layer's keys then values for those positions (F16), and a CRC-32C of all before it.
+ * magic, version, the model's fingerprint (32 bytes), KV layers and width, the cache type (its GGML type id),
+ * the position, the tokens, each layer's keys then values for those positions (as the cache holds them),
+ * and a CRC-32C of all before it.
  */
 final class SessionFile {
     private static final int MAGIC = 0x5353_4A49; // "IJSS"
-    private static final int VERSION = 1;
-    private static final int HEADER = 4 + 4 + 32 + 4 + 4 + 4;
+    private static final int VERSION = 2;
+    private static final int HEADER = 4 + 4 + 32 + 4 + 4 + 4 + 4;
 
     private SessionFile() {
     }
@@ -33,7 +35,8 @@ final class SessionFile {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             CRC32C crc = new CRC32C();
             ByteBuffer head = ByteBuffer.allocate(HEADER + 4 * position).order(ByteOrder.LITTLE_ENDIAN);
-            head.putInt(MAGIC).putInt(VERSION).put(fingerprint).putInt(cache.layers()).putInt(cache.kvDim()).putInt(position);
+            head.putInt(MAGIC).putInt(VERSION).put(fingerprint).putInt(cache.layers()).putInt(cache.kvDim())
+                    .putInt(typeId(cache.type())).putInt(position);
             for (int i = 0; i < position; i++) {
                 head.putInt(history[i]);
             }
@@ -83,15 +86,20 @@ final class SessionFile {
             }
             int layers = head.getInt();
             int kvDim = head.getInt();
+            int typeId = head.getInt();
             int position = head.getInt();
             if (layers != cache.layers() || kvDim != cache.kvDim()) {
                 throw bad(file, "holds a cache of " + layers + " layers x " + kvDim + ", the model's is "
                         + cache.layers() + " x " + cache.kvDim());
             }
+            if (typeId != typeId(cache.type())) {
+                throw bad(file, "holds a " + typeName(typeId) + " KV cache; this session's is " + cache.type()
+                        + " (make the session with that cache type)");
+            }
             if (position < 0 || position > cache.contextLength()) {
                 throw bad(file, "holds " + position + " positions; the session has room for " + cache.contextLength());
             }
-            long expected = HEADER + 4L * position + 2L * layers * 2L * position * kvDim + 8;
+            long expected = HEADER + 4L * position + 2L * layers * position * cache.rowBytes() + 8;
             if (size != expected) {
                 throw bad(file, "is " + size + " bytes, " + expected + " expected for " + position + " positions (truncated?)");
             }
@@ -123,6 +131,23 @@ final class SessionFile {
         } catch (IOException e) {
             throw new InferjException("cannot read the session from " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static int typeId(KvCacheType type) {
+        return switch (type) {
+            case F32 -> GgmlType.F32.id();
+            case F16 -> GgmlType.F16.id();
+            case Q8_0 -> GgmlType.Q8_0.id();
+        };
+    }
+
+    private static String typeName(int id) {
+        for (KvCacheType type : KvCacheType.values()) {
+            if (typeId(type) == id) {
+                return type.name();
+            }
+        }
+        return "type " + id;
     }
 
     private static void writeAll(FileChannel ch, ByteBuffer b, CRC32C crc) throws IOException {

@@ -1,51 +1,176 @@
 package dev.inferj.model;
 
+import dev.inferj.KvCacheType;
+import dev.inferj.kernels.ActivationFormat;
+import dev.inferj.kernels.GgmlType;
+import dev.inferj.kernels.Kernels;
+import dev.inferj.kernels.PreparedVector;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
- * Keys and values of every layer for every position so far, off-heap in half precision
- * (as llama.cpp's default F16 cache). Layout per layer: keys then values, each
- * {@code [contextLength][kvDim]}.
+ * Keys and values of every layer for every position so far, off-heap in F32, F16 (llama.cpp's
+ * default) or Q8_0. Layout per layer: keys then values, each {@code [contextLength]} rows of one
+ * position's {@code kvDim} elements, a row's heads one after another.
  */
 public final class KvCache implements AutoCloseable {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private final Arena arena = Arena.ofShared();
     private final MemorySegment memory;
+    private final KvCacheType type;
     private final int contextLength;
     private final int kvDim;
+    private final int headDim;
+    private final long rowBytes;
+    private final long headBytes;
     private final long layerBytes;
+    /** Q8_0: a row on its way into the cache (the cache is used by one thread at a time). */
+    private final PreparedVector quantized;
 
-    public KvCache(ModelConfig config, int contextLength) {
+    public KvCache(ModelConfig config, int contextLength, KvCacheType type) {
+        this.type = type;
         this.contextLength = contextLength;
         this.kvDim = config.kvDim();
-        this.layerBytes = 2L * 2 * contextLength * kvDim;
+        this.headDim = config.headDim();
+        if (type == KvCacheType.Q8_0 && headDim % PreparedVector.Q8_BLOCK != 0) {
+            throw new IllegalArgumentException("a Q8_0 KV cache needs attention heads of a multiple of 32 values; this model's have "
+                    + headDim + " (use F16 or F32)");
+        }
+        this.rowBytes = bytes(type, kvDim);
+        this.headBytes = bytes(type, headDim);
+        this.layerBytes = 2L * contextLength * rowBytes;
+        this.quantized = type == KvCacheType.Q8_0 ? new PreparedVector(kvDim) : null;
         // fresh pages, faulted in as positions are written: zeroing it all up front took ~0.7 s (4096 positions
         // of an 8-layer Mistral) and counted the whole cache as resident from the start
         this.memory = Pages.fresh(arena, layerBytes * config.blockCount());
+    }
+
+    /** Bytes of {@code n} elements (a multiple of 32 for Q8_0) in {@code type}. */
+    public static long bytes(KvCacheType type, int n) {
+        return switch (type) {
+            case F32 -> 4L * n;
+            case F16 -> 2L * n;
+            case Q8_0 -> GgmlType.Q8_0.byteSize(n);
+        };
+    }
+
+    public KvCacheType type() {
+        return type;
     }
 
     public int contextLength() {
         return contextLength;
     }
 
-    public MemorySegment memory() {
-        return memory;
+    /** How the queries meet the keys: rounded to F16 for an F16 cache (as ggml), quantized for Q8_0. */
+    public ActivationFormat queryFormat() {
+        return switch (type) {
+            case F32 -> ActivationFormat.F32;
+            case F16 -> ActivationFormat.F16;
+            case Q8_0 -> ActivationFormat.Q8_0;
+        };
     }
 
-    /** Byte offset of the key of kv-head {@code head} at {@code position} in {@code layer}. */
-    public long keyOffset(int layer, int position, int head, int headDim) {
-        return layer * layerBytes + 2L * ((long) position * kvDim + (long) head * headDim);
+    private long keyOffset(int layer, int position, int head) {
+        return layer * layerBytes + position * rowBytes + head * headBytes;
     }
 
-    /** Byte offset of the value of kv-head {@code head} at {@code position} in {@code layer}. */
-    public long valueOffset(int layer, int position, int head, int headDim) {
-        return keyOffset(layer, position, head, headDim) + layerBytes / 2;
+    private long valueOffset(int layer, int position, int head) {
+        return keyOffset(layer, position, head) + layerBytes / 2;
+    }
+
+    /** Stores the keys {@code x[xOffset, xOffset + kvDim)} (or with {@code values}, the values) of {@code position}. */
+    public void store(Kernels k, int layer, int position, boolean values, float[] x, int xOffset) {
+        long at = values ? valueOffset(layer, position, 0) : keyOffset(layer, position, 0);
+        switch (type) {
+            case F32 -> MemorySegment.copy(x, xOffset, memory, F32, at, kvDim);
+            case F16 -> k.storeF16(x, xOffset, memory, at, kvDim);
+            case Q8_0 -> {
+                k.prepare(x, xOffset, kvDim, ActivationFormat.Q8_0, quantized);
+                quantized.writeQ8_0(memory, at);
+            }
+        }
+    }
+
+    /**
+     * The key of kv-head {@code head} at {@code position} dotted with the query head at {@code query[queryOffset]}
+     * (prepared in {@link #queryFormat()}); for F16 in the order of ggml's batched product or, unless
+     * {@code batched}, its single-row one.
+     */
+    public float keyDot(Kernels k, int layer, int position, int head, PreparedVector query, int queryOffset, boolean batched) {
+        long key = keyOffset(layer, position, head);
+        return switch (type) {
+            case F32 -> k.dotF32(memory, key, query.values(), queryOffset, headDim);
+            case F16 -> batched ? k.dotF16(memory, key, query.values(), queryOffset, headDim)
+                    : k.dotF16Unrolled(memory, key, query.values(), queryOffset, headDim);
+            case Q8_0 -> k.dotQ8_0(memory, key, query, queryOffset, headDim);
+        };
+    }
+
+    /**
+     * {@code sums[offset, offset + headDim) += probability * value} of kv-head {@code head} at {@code position};
+     * with an F16 cache the probability is rounded to F16 first, as ggml does.
+     */
+    public void addValue(Kernels k, float probability, int layer, int position, int head, float[] sums, int offset) {
+        long value = valueOffset(layer, position, head);
+        switch (type) {
+            case F32 -> k.axpyF32(probability, memory, value, sums, offset, headDim);
+            case F16 -> k.axpyF16(Float.float16ToFloat(Float.floatToFloat16(probability)), memory, value, sums, offset, headDim);
+            case Q8_0 -> k.axpyQ8_0(probability, memory, value, sums, offset, headDim);
+        }
+    }
+
+    /** Reads the keys (or {@code values}) of {@code position} into {@code out[0, kvDim)} as floats. */
+    public void load(int layer, int position, boolean values, float[] out) {
+        long at = values ? valueOffset(layer, position, 0) : keyOffset(layer, position, 0);
+        switch (type) {
+            case F32 -> MemorySegment.copy(memory, F32, at, out, 0, kvDim);
+            case F16 -> {
+                for (int i = 0; i < kvDim; i++) {
+                    out[i] = Float.float16ToFloat(memory.get(F16, at + 2L * i));
+                }
+            }
+            case Q8_0 -> {
+                int block = PreparedVector.Q8_BLOCK;
+                for (int b = 0; b < kvDim / block; b++) {
+                    long blockAt = at + GgmlType.Q8_0.bytesPerBlock() * (long) b;
+                    float d = Float.float16ToFloat(memory.get(F16, blockAt));
+                    for (int i = 0; i < block; i++) {
+                        out[b * block + i] = d * memory.get(ValueLayout.JAVA_BYTE, blockAt + 2 + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Moves the rows of {@code count} positions from {@code from} down to {@code to}, keys and values of every layer. */
+    public void move(int from, int to, int count) {
+        for (int l = 0; l < layers(); l++) {
+            for (long half : new long[] {0, layerBytes / 2}) {
+                long base = l * layerBytes + half;
+                MemorySegment.copy(memory, base + from * rowBytes, memory, base + to * rowBytes, count * rowBytes);
+            }
+        }
     }
 
     /** The keys of positions {@code [0, positions)} of {@code layer}, then (with {@code values}) their values. */
     public MemorySegment rows(int layer, boolean values, int positions) {
         long start = layer * layerBytes + (values ? layerBytes / 2 : 0);
-        return memory.asSlice(start, 2L * positions * kvDim);
+        return memory.asSlice(start, positions * rowBytes);
+    }
+
+    /** Bytes one position takes in one layer's keys (or values). */
+    public long rowBytes() {
+        return rowBytes;
+    }
+
+    /** Bytes the whole cache takes. */
+    public long byteSize() {
+        return memory.byteSize();
     }
 
     /** Layers in the cache. */

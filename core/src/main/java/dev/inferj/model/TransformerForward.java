@@ -1,5 +1,6 @@
 package dev.inferj.model;
 
+import dev.inferj.KvCacheType;
 import dev.inferj.kernels.ActivationFormat;
 import dev.inferj.kernels.ExpertRouter;
 import dev.inferj.kernels.KernelWarmUp;
@@ -8,9 +9,6 @@ import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.Rope;
 import dev.inferj.kernels.WeightMatrix;
 import dev.inferj.kernels.WorkerPool;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -65,7 +63,8 @@ public final class TransformerForward {
     /** The attention's partial sums over positions: per head, up to four vectors' lanes of rows of the head's width. */
     private final float[] partialSums;
     private final PreparedVector[] prepared;
-    private final PreparedVector[] queryF16;
+    /** The queries in the cache's {@link KvCache#queryFormat()}. */
+    private final PreparedVector[] query;
     private final Projection projection = new Projection();
     private final Attention attention = new Attention();
     private final float attentionScale;
@@ -78,12 +77,13 @@ public final class TransformerForward {
     /** Whether ggml would evaluate the current tokens as part of a batch (its order of sums differs for one token). */
     private boolean batched;
 
-    public TransformerForward(ModelConfig config, TransformerWeights weights, Kernels kernels, WorkerPool pool, int contextLength) {
+    public TransformerForward(ModelConfig config, TransformerWeights weights, Kernels kernels, WorkerPool pool, int contextLength,
+            KvCacheType cacheType) {
         this.c = config;
         this.w = weights;
         this.k = kernels;
         this.pool = pool;
-        this.cache = new KvCache(config, contextLength);
+        this.cache = new KvCache(config, contextLength, cacheType);
         RopeScaling scaling = config.ropeScaling();
         float[] factors = weights.ropeFactors().forContext(contextLength, scaling.originalContext());
         this.rope = new Rope(config.ropeDimensions(), config.ropeFreqBase(), config.architecture().ropeNeox(), scaling.rope(factors));
@@ -127,10 +127,10 @@ public final class TransformerForward {
         scores = new float[c.headCount() * scoreStretch];
         partialSums = new float[c.headCount() * 4 * lanes * c.headDim()];
         prepared = new PreparedVector[MAX_BATCH];
-        queryF16 = new PreparedVector[MAX_BATCH];
+        query = new PreparedVector[MAX_BATCH];
         for (int b = 0; b < MAX_BATCH; b++) {
             prepared[b] = new PreparedVector(widest);
-            queryF16[b] = new PreparedVector(c.queryDim());
+            query[b] = new PreparedVector(c.queryDim());
         }
         // Gemma and Phi-3 scale the query before attention; the others scale the scores. Same value, other roundings.
         queryScale = c.architecture().scalesQuery() ? c.attentionScale() : 1f;
@@ -260,9 +260,9 @@ public final class TransformerForward {
                 k.scale(q[b], 0, c.queryDim(), queryScale);
             }
             r.rotate(kv[b], 0, c.headCountKv(), c.headDim());
-            k.storeF16(kv[b], 0, cache.memory(), cache.keyOffset(l, position + b, 0, c.headDim()), c.kvDim());
-            k.storeF16(kv[b], c.kvDim(), cache.memory(), cache.valueOffset(l, position + b, 0, c.headDim()), c.kvDim());
-            k.prepare(q[b], 0, c.queryDim(), ActivationFormat.F16, queryF16[b]);
+            cache.store(k, l, position + b, false, kv[b], 0);
+            cache.store(k, l, position + b, true, kv[b], c.kvDim());
+            k.prepare(q[b], 0, c.queryDim(), cache.queryFormat(), query[b]);
         }
         attention.start(l, position);
         project(attentionOut, c.queryDim(), layer.wo(), out, 0, false);
@@ -491,12 +491,9 @@ public final class TransformerForward {
                     int first = c.isLocalLayer(layer) ? Math.max(0, last - c.slidingWindow() + 1) : 0;
                     int start = first - first % lanes;
                     int end = Math.min(scoreStretch, (last + lanes) / lanes * lanes);
-                    float[] qf = queryF16[b].values();
                     Arrays.fill(scores, s, s + end - start, Float.NEGATIVE_INFINITY);
                     for (int t = first; t <= last; t++) {
-                        long key = cache.keyOffset(layer, t, kvHead, hd);
-                        float dot = batched ? k.dotF16(cache.memory(), key, qf, h * hd, hd) : k.dotF16Unrolled(cache.memory(), key, qf, h * hd, hd);
-                        scores[s + t - start] = dot * attentionScale;
+                        scores[s + t - start] = cache.keyDot(k, layer, t, kvHead, query[b], h * hd, batched) * attentionScale;
                     }
                     if (c.attentionSoftcap() > 0f) {
                         softcap(scores, s + first - start, last - first + 1, c.attentionSoftcap());
@@ -504,9 +501,7 @@ public final class TransformerForward {
                     k.softmax(scores, s, end - start);
                     Arrays.fill(partialSums, p, p + rows * hd, 0f);
                     for (int t = first; t <= last; t++) {
-                        // ggml rounds the probabilities to F16 before the product with the F16 values
-                        float prob = Float.float16ToFloat(Float.floatToFloat16(scores[s + t - start]));
-                        k.axpyF16(prob, cache.memory(), cache.valueOffset(layer, t, kvHead, hd), partialSums, p + t % rows * hd, hd);
+                        cache.addValue(k, scores[s + t - start], layer, t, kvHead, partialSums, p + t % rows * hd);
                     }
                     k.sumRows(partialSums, p, rows, hd, attentionOut[b], h * hd);
                 }
@@ -521,26 +516,15 @@ public final class TransformerForward {
      */
     public void shiftCache(int keep, int discard, int position) {
         int moved = position - keep - discard;
-        long rowBytes = 2L * c.kvDim();
+        cache.move(keep + discard, keep, moved);
         float[] row = new float[c.kvDim()];
-        ValueLayout.OfShort f16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         for (int l = 0; l < c.blockCount(); l++) {
-            for (boolean values : new boolean[] {false, true}) {
-                MemorySegment rows = cache.rows(l, values, position);
-                MemorySegment.copy(rows, (keep + discard) * rowBytes, rows, keep * rowBytes, moved * rowBytes);
-            }
             Rope back = (c.isLocalLayer(l) ? localRope : rope).rotationOnly();
             back.setPosition(-discard);
-            MemorySegment keys = cache.rows(l, false, position);
             for (int p = keep; p < keep + moved; p++) {
-                long at = p * rowBytes;
-                for (int i = 0; i < row.length; i++) {
-                    row[i] = Float.float16ToFloat(keys.get(f16, at + 2L * i));
-                }
+                cache.load(l, p, false, row);
                 back.rotate(row, 0, c.headCountKv(), c.headDim());
-                for (int i = 0; i < row.length; i++) {
-                    keys.set(f16, at + 2L * i, Float.floatToFloat16(row[i]));
-                }
+                cache.store(k, l, p, false, row, 0);
             }
         }
     }

@@ -59,6 +59,22 @@ public interface Kernels {
     /** {@code y[yOffset + i] = fma(a, f16[i], y[yOffset + i])} for {@code n} half-precision values at {@code f16[byteOffset]}. */
     void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n);
 
+    /** Dot product of {@code n} floats at {@code f32[byteOffset]} with {@code x[xOffset, xOffset + n)}. */
+    float dotF32(MemorySegment f32, long byteOffset, float[] x, int xOffset, int n);
+
+    /** {@code y[yOffset + i] = fma(a, f32[i], y[yOffset + i])} for {@code n} floats at {@code f32[byteOffset]}. */
+    void axpyF32(float a, MemorySegment f32, long byteOffset, float[] y, int yOffset, int n);
+
+    /**
+     * Dot product of the {@code n / 32} Q8_0 blocks at {@code q8[byteOffset]} with elements
+     * {@code [xOffset, xOffset + n)} of {@code x}, prepared as {@link ActivationFormat#Q8_0} ({@code xOffset} and
+     * {@code n} multiples of 32): per block the integer sum of the quants' products times both scales.
+     */
+    float dotQ8_0(MemorySegment q8, long byteOffset, PreparedVector x, int xOffset, int n);
+
+    /** {@code y[yOffset + i] = fma(a, d * q_i, y[yOffset + i])} over the {@code n / 32} Q8_0 blocks at {@code q8[byteOffset]}. */
+    void axpyQ8_0(float a, MemorySegment q8, long byteOffset, float[] y, int yOffset, int n);
+
     /** The width of the float vectors whose summation orders these kernels follow (ggml's on the same machine). */
     int lanes();
 

@@ -1,5 +1,7 @@
 package dev.inferj.kernels;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * An activation vector made ready for products with one kind of weights
  * ({@link Kernels#prepare}). Sized once for the longest row it will meet and reused, so the
@@ -100,6 +102,19 @@ public final class PreparedVector {
      */
     public float[] scales() {
         return scales;
+    }
+
+    /** Q8_0 only: writes the vector as ggml's Q8_0 blocks (an F16 scale, then 32 quants) at {@code dst[byteOffset]}. */
+    public void writeQ8_0(MemorySegment dst, long byteOffset) {
+        if (format != ActivationFormat.Q8_0) {
+            throw new IllegalStateException("prepared as " + format + ", not Q8_0");
+        }
+        int bytesPerBlock = GgmlType.Q8_0.bytesPerBlock();
+        for (int b = 0; b < length / Q8_BLOCK; b++) {
+            long block = byteOffset + (long) b * bytesPerBlock;
+            dst.set(ScalarKernels.F16_LAYOUT, block, Float.floatToFloat16(scales[b]));
+            MemorySegment.copy(quants, b * Q8_BLOCK, dst, ScalarKernels.BYTE, block + 2, Q8_BLOCK);
+        }
     }
 
     /** Q8_1 only: d * sum(q) of each block of 32, rounded to F16. */

@@ -147,11 +147,7 @@ public class ScalarKernels implements Kernels {
         int n = w.cols();
         switch (w.type()) {
             case F32 -> {
-                float sum = 0f;
-                for (int i = 0; i < n; i++) {
-                    sum += m.get(F32_LAYOUT, base + 4L * i) * x.values[i];
-                }
-                return sum;
+                return dotF32(m, base, x.values, 0, n);
             }
             case F16 -> {
                 return dotF16(m, base, x.values, 0, n);
@@ -344,6 +340,49 @@ public class ScalarKernels implements Kernels {
     public void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n) {
         for (int i = 0; i < n; i++) {
             y[yOffset + i] = Math.fma(a, Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)), y[yOffset + i]);
+        }
+    }
+
+    @Override
+    public float dotF32(MemorySegment f32, long byteOffset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += f32.get(F32_LAYOUT, byteOffset + 4L * i) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void axpyF32(float a, MemorySegment f32, long byteOffset, float[] y, int yOffset, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOffset + i] = Math.fma(a, f32.get(F32_LAYOUT, byteOffset + 4L * i), y[yOffset + i]);
+        }
+    }
+
+    @Override
+    public float dotQ8_0(MemorySegment q8, long byteOffset, PreparedVector x, int xOffset, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / PreparedVector.Q8_BLOCK; b++) {
+            long block = byteOffset + GgmlType.Q8_0.bytesPerBlock() * (long) b;
+            int at = xOffset + b * PreparedVector.Q8_BLOCK;
+            int sumi = 0;
+            for (int i = 0; i < PreparedVector.Q8_BLOCK; i++) {
+                sumi += q8.get(BYTE, block + 2 + i) * x.quants[at + i];
+            }
+            sum += sumi * (Float.float16ToFloat(q8.get(F16_LAYOUT, block)) * x.scales[at / PreparedVector.Q8_BLOCK]);
+        }
+        return sum;
+    }
+
+    @Override
+    public void axpyQ8_0(float a, MemorySegment q8, long byteOffset, float[] y, int yOffset, int n) {
+        for (int b = 0; b < n / PreparedVector.Q8_BLOCK; b++) {
+            long block = byteOffset + GgmlType.Q8_0.bytesPerBlock() * (long) b;
+            float d = Float.float16ToFloat(q8.get(F16_LAYOUT, block));
+            for (int i = 0; i < PreparedVector.Q8_BLOCK; i++) {
+                int at = yOffset + b * PreparedVector.Q8_BLOCK + i;
+                y[at] = Math.fma(a, d * q8.get(BYTE, block + 2 + i), y[at]);
+            }
         }
     }
 

@@ -233,7 +233,7 @@ final class VectorKernels extends ScalarKernels {
         switch (w.type()) {
             case F32 -> {
                 for (int r = fromRow; r < toRow; r++) {
-                    out[outOffset + r] = dotF32(m, r * rowBytes, x.values, n);
+                    out[outOffset + r] = dotF32(m, r * rowBytes, x.values, 0, n);
                 }
             }
             case F16 -> {
@@ -248,7 +248,7 @@ final class VectorKernels extends ScalarKernels {
             }
             case Q8_0 -> {
                 for (int r = fromRow; r < toRow; r++) {
-                    out[outOffset + r] = dotQ8_0(m, r * rowBytes, x.quants, x.scales, n / Q8);
+                    out[outOffset + r] = dotQ8_0(m, r * rowBytes, x.quants, x.scales, 0, n / Q8);
                 }
             }
             case Q4_0 -> {
@@ -269,10 +269,10 @@ final class VectorKernels extends ScalarKernels {
         long base = w.rowOffset(r);
         int n = w.cols();
         return switch (w.type()) {
-            case F32 -> dotF32(m, base, x.values, n);
+            case F32 -> dotF32(m, base, x.values, 0, n);
             case F16 -> dotF16(m, base, x.values, 0, n);
             case BF16 -> dotBf16(m, base, x.values, n);
-            case Q8_0 -> dotQ8_0(m, base, x.quants, x.scales, n / Q8);
+            case Q8_0 -> dotQ8_0(m, base, x.quants, x.scales, 0, n / Q8);
             case Q4_0 -> dotQ4_0(m, base, x.quants, x.scales, n / Q8);
             case Q4_1, Q5_0, Q5_1 -> BITS >= 256 ? dotLegacy(m, base, w.type(), x, n / Q8) : super.dotRow(w, r, x);
             default -> super.dotRow(w, r, x);
@@ -403,7 +403,8 @@ final class VectorKernels extends ScalarKernels {
     private static final IntVector AVX_NIBBLE_SHIFTS = IntVector.fromArray(AVX_I, new int[] {0, 0, 0, 0, 4, 4, 4, 4}, 0);
     private static final IntVector AVX_FIFTH_BIT_SHIFTS = IntVector.fromArray(AVX_I, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
 
-    private static float dotF32(MemorySegment m, long base, float[] x, int n) {
+    @Override
+    public float dotF32(MemorySegment m, long base, float[] x, int xOffset, int n) {
         int step = F.length();
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
@@ -412,17 +413,17 @@ final class VectorKernels extends ScalarKernels {
         int i = 0;
         for (int bound = n - 4 * step; i <= bound; i += 4 * step) {
             long at = base + 4L * i;
-            acc0 = FloatVector.fromMemorySegment(F, m, at, LE).fma(FloatVector.fromArray(F, x, i), acc0);
-            acc1 = FloatVector.fromMemorySegment(F, m, at + 4L * step, LE).fma(FloatVector.fromArray(F, x, i + step), acc1);
-            acc2 = FloatVector.fromMemorySegment(F, m, at + 8L * step, LE).fma(FloatVector.fromArray(F, x, i + 2 * step), acc2);
-            acc3 = FloatVector.fromMemorySegment(F, m, at + 12L * step, LE).fma(FloatVector.fromArray(F, x, i + 3 * step), acc3);
+            acc0 = FloatVector.fromMemorySegment(F, m, at, LE).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, m, at + 4L * step, LE).fma(FloatVector.fromArray(F, x, xOffset + i + step), acc1);
+            acc2 = FloatVector.fromMemorySegment(F, m, at + 8L * step, LE).fma(FloatVector.fromArray(F, x, xOffset + i + 2 * step), acc2);
+            acc3 = FloatVector.fromMemorySegment(F, m, at + 12L * step, LE).fma(FloatVector.fromArray(F, x, xOffset + i + 3 * step), acc3);
         }
         for (int bound = F.loopBound(n); i < bound; i += step) {
-            acc0 = FloatVector.fromMemorySegment(F, m, base + 4L * i, LE).fma(FloatVector.fromArray(F, x, i), acc0);
+            acc0 = FloatVector.fromMemorySegment(F, m, base + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
         }
         float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
-            sum += m.get(F32_LAYOUT, base + 4L * i) * x[i];
+            sum += m.get(F32_LAYOUT, base + 4L * i) * x[xOffset + i];
         }
         return sum;
     }
@@ -511,13 +512,13 @@ final class VectorKernels extends ScalarKernels {
      * compiled body, and it declines to inline a helper that takes or returns vectors once that
      * helper has been compiled on its own (the helpers cost a factor of two to three).
      */
-    private static float dotQ8_0(MemorySegment m, long base, byte[] xq, float[] xs, int blocks) {
+    private static float dotQ8_0(MemorySegment m, long base, byte[] xq, float[] xs, int xBlock, int blocks) {
         FloatVector acc0 = FloatVector.zero(Q8_F);
         FloatVector acc1 = FloatVector.zero(Q8_F);
         int b = 0;
         for (; b + 1 < blocks; b += 2) {
             long blk = base + 34L * b;
-            int xAt = b * Q8;
+            int xAt = (xBlock + b) * Q8;
             IntVector sum0 = IntVector.zero(Q8_I);
             IntVector sum1 = IntVector.zero(Q8_I);
             for (int j = 0; j < Q8; j += Q8_STEP) { // once at 512 bits
@@ -540,8 +541,8 @@ final class VectorKernels extends ScalarKernels {
                 sum0 = sum0.add(s0);
                 sum1 = sum1.add(s1);
             }
-            float d0 = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b];
-            float d1 = Float.float16ToFloat(m.get(F16_LAYOUT, blk + 34)) * xs[b + 1];
+            float d0 = Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[xBlock + b];
+            float d1 = Float.float16ToFloat(m.get(F16_LAYOUT, blk + 34)) * xs[xBlock + b + 1];
             acc0 = ((FloatVector) sum0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d0), acc0);
             acc1 = ((FloatVector) sum1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Q8_F, d1), acc1);
         }
@@ -550,9 +551,9 @@ final class VectorKernels extends ScalarKernels {
             long blk = base + 34L * b;
             int sumi = 0;
             for (int i = 0; i < Q8; i++) {
-                sumi += m.get(BYTE, blk + 2 + i) * xq[b * Q8 + i];
+                sumi += m.get(BYTE, blk + 2 + i) * xq[(xBlock + b) * Q8 + i];
             }
-            sum += sumi * (Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[b]);
+            sum += sumi * (Float.float16ToFloat(m.get(F16_LAYOUT, blk)) * xs[xBlock + b]);
         }
         return sum;
     }
@@ -1584,6 +1585,46 @@ final class VectorKernels extends ScalarKernels {
             sum += a[aOffset + i] * b[bOffset + i];
         }
         return sum;
+    }
+
+    @Override
+    public float dotQ8_0(MemorySegment q8, long byteOffset, PreparedVector x, int xOffset, int n) {
+        return dotQ8_0(q8, byteOffset, x.quants, x.scales, xOffset / Q8, n / Q8);
+    }
+
+    @Override
+    public void axpyF32(float a, MemorySegment f32, long byteOffset, float[] y, int yOffset, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromMemorySegment(F, f32, byteOffset + 4L * i, LE).fma(FloatVector.broadcast(F, a), FloatVector.fromArray(F, y, yOffset + i))
+                    .intoArray(y, yOffset + i);
+        }
+        for (; i < n; i++) {
+            y[yOffset + i] = Math.fma(a, f32.get(F32_LAYOUT, byteOffset + 4L * i), y[yOffset + i]);
+        }
+    }
+
+    /** {@link #F}'s lanes of quants as bytes, for widening them to floats (none at 128 bits: there is no 32-bit shape). */
+    private static final VectorSpecies<Byte> FB = F.length() >= 8 ? species(byte.class, F.length() * 8) : null;
+
+    /** The quants widened to floats and scaled (exact: an F16 scale times a byte), then fused into y, as the scalar loop. */
+    @Override
+    public void axpyQ8_0(float a, MemorySegment q8, long byteOffset, float[] y, int yOffset, int n) {
+        if (FB == null) {
+            super.axpyQ8_0(a, q8, byteOffset, y, yOffset, n);
+            return;
+        }
+        FloatVector av = FloatVector.broadcast(F, a);
+        for (int b = 0; b < n / Q8; b++) {
+            long block = byteOffset + 34L * b;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(q8.get(F16_LAYOUT, block)));
+            for (int j = 0; j < Q8; j += F.length()) {
+                int at = yOffset + b * Q8 + j;
+                FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(FB, q8, block + 2 + j, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                v.fma(av, FloatVector.fromArray(F, y, at)).intoArray(y, at);
+            }
+        }
     }
 
     /** The same two roundings as the scalar loop (multiply, then add; no fused multiply-add), so the same bits. */

@@ -430,6 +430,66 @@ final class KernelAgreement {
         }
     }
 
+    /** The KV cache's F32 rows: a dot product within the dot tolerance, a fused axpy with identical bits. */
+    void cacheF32(int n, Values kind, long seed) {
+        Random rnd = new Random(seed);
+        long byteOffset = 4L * rnd.nextInt(3) + rnd.nextInt(2); // aligned or not
+        int xOffset = rnd.nextInt(5);
+        float a = (float) rnd.nextGaussian();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(4L * n + byteOffset + 4);
+            float[] row = values(rnd, kind, n);
+            MemorySegment.copy(row, 0, m, ScalarKernels.F32_LAYOUT, byteOffset, n);
+            float[] x = values(rnd, Values.GAUSSIAN, xOffset + n);
+            double abs = 0;
+            for (int i = 0; i < n; i++) {
+                abs += Math.abs((double) row[i] * x[xOffset + i]);
+            }
+            String where = "n=" + n + " offset " + byteOffset + " " + kind + " seed=" + seed;
+            checkClose("dotF32 " + where, reference.dotF32(m, byteOffset, x, xOffset, n),
+                    candidate.dotF32(m, byteOffset, x, xOffset, n), dotTolerance(n, abs));
+            float[] expected = x.clone();
+            float[] actual = x.clone();
+            reference.axpyF32(a, m, byteOffset, expected, xOffset, n);
+            candidate.axpyF32(a, m, byteOffset, actual, xOffset, n);
+            checkSameBits("axpyF32 " + where, expected, actual);
+        }
+    }
+
+    /**
+     * The KV cache's Q8_0 rows ({@code blocks} of them, written by {@link PreparedVector#writeQ8_0} from the
+     * candidate's quantization): a dot product with a Q8_0 query from a block offset within the dot tolerance, a
+     * fused axpy with identical bits.
+     */
+    void cacheQ8_0(int blocks, Values kind, long seed) {
+        Random rnd = new Random(seed);
+        int n = blocks * PreparedVector.Q8_BLOCK;
+        long byteOffset = rnd.nextInt(7);
+        int xOffset = PreparedVector.Q8_BLOCK * rnd.nextInt(3);
+        float a = (float) rnd.nextGaussian();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(GgmlType.Q8_0.byteSize(n) + byteOffset);
+            PreparedVector stored = new PreparedVector(n);
+            candidate.prepare(values(rnd, kind, n), 0, n, ActivationFormat.Q8_0, stored);
+            stored.writeQ8_0(m, byteOffset);
+            PreparedVector query = new PreparedVector(xOffset + n);
+            candidate.prepare(values(rnd, Values.GAUSSIAN, xOffset + n), 0, xOffset + n, ActivationFormat.Q8_0, query);
+            double abs = 0;
+            for (int i = 0; i < n; i++) {
+                abs += Math.abs((double) stored.quants[i] * stored.scales[i / PreparedVector.Q8_BLOCK]
+                        * query.quants[xOffset + i] * query.scales[(xOffset + i) / PreparedVector.Q8_BLOCK]);
+            }
+            String where = "blocks=" + blocks + " offset " + byteOffset + " " + kind + " seed=" + seed;
+            checkClose("dotQ8_0 " + where, reference.dotQ8_0(m, byteOffset, query, xOffset, n),
+                    candidate.dotQ8_0(m, byteOffset, query, xOffset, n), dotTolerance(n, abs));
+            float[] expected = values(rnd, Values.GAUSSIAN, xOffset + n + 1);
+            float[] actual = expected.clone();
+            reference.axpyQ8_0(a, m, byteOffset, expected, xOffset, n);
+            candidate.axpyQ8_0(a, m, byteOffset, actual, xOffset, n);
+            checkSameBits("axpyQ8_0 " + where, expected, actual);
+        }
+    }
+
     /** At the same lane count, the same order: identical bits (other widths group their sums otherwise). */
     void sumRows(int n, Values kind, long seed) {
         if (reference.lanes() != candidate.lanes()) {
@@ -592,6 +652,7 @@ final class KernelAgreement {
                     agree.dot(n, kind, seed++);
                     agree.dotF16(n, kind, seed++);
                     agree.axpyF16(n, kind, seed++);
+                    agree.cacheF32(n, kind, seed++);
                     agree.rmsNorm(n, kind, seed++);
                     agree.swiGlu(n, kind, seed++);
                     agree.add(n, kind, seed++);
@@ -599,7 +660,7 @@ final class KernelAgreement {
                     for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16)) {
                         agree.matVec(t, 1 + n % 5, n, kind, seed++);
                     }
-                    cases += 14;
+                    cases += 15;
                 }
                 for (int n : blocked) {
                     for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) {
@@ -607,6 +668,8 @@ final class KernelAgreement {
                         agree.tiled(t, 1 + n % 3, n, kind, seed++);
                         cases += 2;
                     }
+                    agree.cacheQ8_0(n / PreparedVector.Q8_BLOCK, kind, seed++);
+                    cases++;
                     for (GgmlType t : List.of(GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K)) {
                         agree.tiled(t, 1 + n % 3, 8 * n, kind, seed++);
                         cases++;

@@ -184,4 +184,41 @@ class ScalarKernelsTest {
             assertArrayEquals(new float[] {12f, 6f, 11f}, y);
         }
     }
+
+    @Test
+    void q8_0CacheRowsHoldGgmlBlocksThatDotAndAxpyReadBack() {
+        try (Arena arena = Arena.ofConfined()) {
+            float[] row = new float[64];
+            for (int i = 0; i < 64; i++) {
+                row[i] = i < 32 ? i - 16 : 0.5f * (i - 32); // block 0: scale 16/127; block 1: scale 15.5/127
+            }
+            PreparedVector stored = new PreparedVector(64);
+            k.prepare(row, 0, 64, ActivationFormat.Q8_0, stored);
+            MemorySegment m = arena.allocate(1 + 2 * 34);
+            stored.writeQ8_0(m, 1);
+            assertEquals(Float.floatToFloat16(16f / 127), m.get(ScalarKernels.F16_LAYOUT, 1));
+            assertEquals(Float.floatToFloat16(15.5f / 127), m.get(ScalarKernels.F16_LAYOUT, 35));
+            assertEquals(-127, m.get(ScalarKernels.BYTE, 3)); // -16 at the block's maximum magnitude
+            assertEquals(0, m.get(ScalarKernels.BYTE, 37));
+            // a query of ones from its second block: the dot is the sum of block 0's dequantized values times the scale of one
+            float[] ones = new float[64];
+            Arrays.fill(ones, 1f);
+            PreparedVector query = new PreparedVector(64);
+            k.prepare(ones, 0, 64, ActivationFormat.Q8_0, query);
+            float d = Float.float16ToFloat(Float.floatToFloat16(16f / 127));
+            float one = query.scales()[1];
+            int quantSum = 0;
+            for (int i = 0; i < 32; i++) {
+                quantSum += m.get(ScalarKernels.BYTE, 3 + i) * query.quants()[32 + i];
+            }
+            assertEquals(quantSum * (d * one), k.dotQ8_0(m, 1, query, 32, 32));
+            float[] y = new float[33];
+            y[32] = 7f;
+            k.axpyQ8_0(2f, m, 1, y, 0, 32);
+            for (int i = 0; i < 32; i++) {
+                assertEquals(2f * d * m.get(ScalarKernels.BYTE, 3 + i), y[i], "element " + i);
+            }
+            assertEquals(7f, y[32], "past the row");
+        }
+    }
 }

@@ -98,6 +98,16 @@ class VectorKernelsPropertiesTest {
     }
 
     @Property(tries = 300)
+    void cacheF32RowsAgreeWithScalar(@ForAll("lengths") int n, @ForAll Values values, @ForAll long seed) {
+        agree.cacheF32(n, values, seed);
+    }
+
+    @Property(tries = 300)
+    void cacheQ8_0RowsAgreeWithScalar(@ForAll @IntRange(min = 1, max = 12) int blocks, @ForAll Values values, @ForAll long seed) {
+        agree.cacheQ8_0(blocks, values, seed);
+    }
+
+    @Property(tries = 300)
     void softmaxAgreesWithScalar(@ForAll("lengths") int n, @ForAll Values values, @ForAll long seed) {
         agree.softmax(n, values, seed);
     }

@@ -1,8 +1,10 @@
 package dev.inferj.cli;
 
+import dev.inferj.KvCacheType;
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
 import dev.inferj.Session;
+import dev.inferj.SessionOptions;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.tokenizer.Vocabulary;
@@ -50,6 +52,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--n-gen"}, defaultValue = "128", description = "Generated tokens; 0 skips the tg test (default ${DEFAULT-VALUE}).")
     int generate;
 
+    @Option(names = {"-d", "--n-depth"}, defaultValue = "0",
+            description = "Tokens already in the context when each test starts, as llama-bench's -d (default ${DEFAULT-VALUE}).")
+    int depth;
+
     @Option(names = {"-t", "--threads"}, split = ",", paramLabel = "N[,N...]",
             description = "Thread counts to measure, comma-separated (default: all processors).")
     List<Integer> threads;
@@ -65,6 +71,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--tile-cache", paramLabel = "DIR", description = "Keep the tiled weights in DIR (see generate --help).")
     private Path tileCache;
+
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16", converter = ModelArguments.KvTypes.class,
+            description = "KV cache type: f32, f16 or q8_0 (default: ${DEFAULT-VALUE}).")
+    KvCacheType kvType;
 
     @Option(names = "--no-warmup", description = "Skip the warm-up run of each test.")
     boolean noWarmup;
@@ -89,6 +99,9 @@ final class BenchCommand implements Callable<Integer> {
         if (prompt < 0 || generate < 0 || prompt + generate == 0) {
             throw new ParameterException(spec.commandLine(), "-p and -n must be >= 0 and not both 0");
         }
+        if (depth < 0) {
+            throw new ParameterException(spec.commandLine(), "-d must be >= 0, was " + depth);
+        }
         if (repetitions < 1) {
             throw new ParameterException(spec.commandLine(), "-r must be at least 1, was " + repetitions);
         }
@@ -108,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
         String kernels = null;
         boolean markdown = output.equals("md");
         for (int t : threadCounts) {
-            ModelOptions options = ModelOptions.defaults().withThreads(t).withContextLength(Math.max(prompt, generate) + 1)
+            ModelOptions options = ModelOptions.defaults().withThreads(t).withContextLength(depth + Math.max(prompt, generate) + 1)
                     .withTileWeights(!noTiles).withTileCache(tileCache);
             long loadStart = System.nanoTime();
             try (Model m = Model.load(model, options)) {
@@ -118,21 +131,21 @@ final class BenchCommand implements Callable<Integer> {
                 if (kernels == null) {
                     kernels = m.kernels();
                     if (markdown) {
-                        printHeader(out, kernels);
+                        printHeader(out, columnKernels(kernels));
                     }
                 }
                 if (prompt > 0) {
-                    Result r = measure(m, "pp" + prompt, prompt, 0, t);
+                    Result r = measure(m, "pp" + prompt + atDepth(), prompt, 0, t);
                     results.add(r);
                     if (markdown) {
-                        printRow(out, facts, kernels, r);
+                        printRow(out, facts, columnKernels(kernels), r);
                     }
                 }
                 if (generate > 0) {
-                    Result r = measure(m, "tg" + generate, 0, generate, t);
+                    Result r = measure(m, "tg" + generate + atDepth(), 0, generate, t);
                     results.add(r);
                     if (markdown) {
-                        printRow(out, facts, kernels, r);
+                        printRow(out, facts, columnKernels(kernels), r);
                     }
                 }
             }
@@ -166,18 +179,34 @@ final class BenchCommand implements Callable<Integer> {
         return new Result(test, promptTokens, generatedTokens, threads, List.copyOf(samples), time);
     }
 
-    /** One timed run in a new session: a prompt of {@code promptTokens} ids, or {@code generatedTokens} greedy steps. */
-    private static long run(Model m, int promptTokens, int generatedTokens, Random random) {
+    /** The kernels' name, and the KV cache type where it is not llama-bench's default (its type_k column). */
+    private String columnKernels(String kernels) {
+        return kvType == KvCacheType.F16 ? kernels : kernels + ", KV " + kvTypeName();
+    }
+
+    private String kvTypeName() {
+        return kvType.name().toLowerCase(Locale.ROOT);
+    }
+
+    private String atDepth() {
+        return depth > 0 ? " @ d" + depth : "";
+    }
+
+    /**
+     * One timed run in a new session: a prompt of {@code promptTokens} ids, or {@code generatedTokens} greedy steps,
+     * after {@link #depth} tokens evaluated untimed.
+     */
+    private long run(Model m, int promptTokens, int generatedTokens, Random random) {
         Vocabulary v = m.tokenizer().vocabulary();
         int vocab = m.info().vocabularySize();
         int first = v.addBos() && v.bosId() >= 0 ? v.bosId() : random.nextInt(vocab);
-        try (Session session = m.newSession()) {
+        try (Session session = m.newSession(SessionOptions.defaults().withCacheType(kvType))) {
+            if (depth > 0) {
+                session.evaluate(randomTokens(depth, first, vocab, random));
+                first = random.nextInt(vocab);
+            }
             if (promptTokens > 0) {
-                int[] ids = new int[promptTokens];
-                ids[0] = first;
-                for (int i = 1; i < ids.length; i++) {
-                    ids[i] = random.nextInt(vocab);
-                }
+                int[] ids = randomTokens(promptTokens, first, vocab, random);
                 long start = System.nanoTime();
                 session.evaluate(ids);
                 return System.nanoTime() - start;
@@ -189,6 +218,15 @@ final class BenchCommand implements Callable<Integer> {
             }
             return System.nanoTime() - start;
         }
+    }
+
+    private static int[] randomTokens(int count, int first, int vocab, Random random) {
+        int[] ids = new int[count];
+        ids[0] = first;
+        for (int i = 1; i < count; i++) {
+            ids[i] = random.nextInt(vocab);
+        }
+        return ids;
     }
 
     private static int argmax(float[] logits) {
@@ -350,7 +388,7 @@ final class BenchCommand implements Callable<Integer> {
 
     // ---- JSON, with llama-bench's field names where they mean the same
 
-    private static void printJson(PrintWriter out, ModelFacts facts, String kernels, List<Result> results) {
+    private void printJson(PrintWriter out, ModelFacts facts, String kernels, List<Result> results) {
         out.println("[");
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
@@ -367,11 +405,11 @@ final class BenchCommand implements Callable<Integer> {
             field(out, "model_size", Long.toString(facts.size()));
             field(out, "model_n_params", Long.toString(facts.parameters()));
             field(out, "n_threads", Integer.toString(r.threads()));
-            field(out, "type_k", string("f16"));
-            field(out, "type_v", string("f16"));
+            field(out, "type_k", string(kvTypeName()));
+            field(out, "type_v", string(kvTypeName()));
             field(out, "n_prompt", Integer.toString(r.promptTokens()));
             field(out, "n_gen", Integer.toString(r.generatedTokens()));
-            field(out, "n_depth", "0");
+            field(out, "n_depth", Integer.toString(depth));
             field(out, "test_time", string(r.time().toString()));
             field(out, "avg_ns", Long.toString(Math.round(mean(ns))));
             field(out, "stddev_ns", Long.toString(Math.round(stddev(ns))));

@@ -49,7 +49,7 @@ final class ChatCommand implements Callable<Integer> {
         if (system != null) {
             conversation.add(ChatMessage.system(system));
         }
-        try (Model m = model.load(); Session session = m.newSession()) {
+        try (Model m = model.load(); Session session = m.newSession(model.sessionOptions())) {
             GenerateOptions options = sampling.options(m);
             if (!m.hasChatTemplate()) {
                 throw new IllegalArgumentException(model.model + " has no chat template (tokenizer.chat_template); use generate");

@@ -32,7 +32,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Model m = model.load(); Session session = m.newSession()) {
+        try (Model m = model.load(); Session session = m.newSession(model.sessionOptions())) {
             Generation g = session.generate(prompt, sampling.options(m), (id, text) -> {
                 out.print(text);
                 out.flush();

@@ -1,11 +1,14 @@
 package dev.inferj.cli;
 
+import dev.inferj.KvCacheType;
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
+import dev.inferj.SessionOptions;
 import java.nio.file.Path;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** The options of commands that load a model: which file, how many threads, how long a context. */
+/** The options of commands that load a model: which file, how many threads, how long a context, which KV cache. */
 final class ModelArguments {
     @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file.")
     Path model;
@@ -23,6 +26,27 @@ final class ModelArguments {
     @Option(names = "--tile-cache", paramLabel = "DIR", description = "Keep the tiled weights in DIR, so that the next "
             + "load of the same file maps them instead of tiling again (a file as large as the model).")
     Path tileCache;
+
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16", converter = KvTypes.class,
+            description = "How the KV cache holds keys and values: f32, f16 or q8_0 (53%% of f16's memory) (default: ${DEFAULT-VALUE}).")
+    KvCacheType kvType;
+
+    /** Reads f32, f16 or q8_0 (any case) as a {@link KvCacheType}. */
+    static final class KvTypes implements CommandLine.ITypeConverter<KvCacheType> {
+        @Override
+        public KvCacheType convert(String value) {
+            for (KvCacheType type : KvCacheType.values()) {
+                if (type.name().equalsIgnoreCase(value)) {
+                    return type;
+                }
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a KV cache type (f32, f16 or q8_0)");
+        }
+    }
+
+    SessionOptions sessionOptions() {
+        return SessionOptions.defaults().withCacheType(kvType);
+    }
 
     ModelOptions options() {
         ModelOptions options = ModelOptions.defaults().withContextLength(contextLength).withTileWeights(!noTiles)

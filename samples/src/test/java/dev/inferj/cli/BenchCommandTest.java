@@ -54,6 +54,25 @@ class BenchCommandTest {
     }
 
     @Test
+    void depthAndCacheTypeAreNamedInTheTestAndTheRecord() {
+        String dense = SharedData.model("llama-dense-f32.gguf").toString(); // heads of 64 values: a Q8_0 cache fits
+        assertEquals(0, run("bench", "-m", dense, "-p", "4", "-n", "2", "-d", "16", "--kv-type", "q8_0", "-t", "1", "-r", "1"),
+                err.toString());
+        List<String> rows = out.toString().lines().filter(l -> l.startsWith("| llama")).toList();
+        assertEquals(2, rows.size(), out.toString());
+        assertTrue(rows.get(0).matches(".*, KV q8_0 +\\|\\s+1 \\|\\s+pp4 @ d16 \\|.*"), rows.get(0));
+        assertTrue(rows.get(1).matches(".*\\|\\s+tg2 @ d16 \\|.*"), rows.get(1));
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("bench", "-m", dense, "-p", "0", "-n", "2", "-d", "16", "--kv-type", "f32", "-t", "1", "-r", "1",
+                "-o", "json"), err.toString());
+        String json = out.toString();
+        assertTrue(json.contains("\"type_k\": \"f32\",") && json.contains("\"type_v\": \"f32\",")
+                && json.contains("\"n_depth\": 16,"), json);
+        assertEquals(2, run("bench", "-m", dense, "-n", "2", "--kv-type", "q4"));
+        assertTrue(err.toString().contains("'q4' is not a KV cache type"), err.toString());
+    }
+
+    @Test
     void jsonIsAnArrayOfLlamaBenchRecords() {
         assertEquals(0, run("bench", "-m", model(), "-p", "8", "-n", "4", "-t", "1", "-r", "3", "-o", "json"), err.toString());
         String json = out.toString().strip();
