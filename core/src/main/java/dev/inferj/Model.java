@@ -189,6 +189,25 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * The tokens of a conversation as {@link Session#chat} feeds them: {@link #renderChat} tokenized with its
+     * special tokens parsed as such, and a BOS token first where the vocabulary asks for one and the template
+     * did not write it.
+     *
+     * @throws InferjException when the model has no template, or the template raises an error
+     */
+    public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        int[] ids = tokenizer.encode(renderChat(messages, addGenerationPrompt), false, true);
+        Vocabulary v = tokenizer.vocabulary();
+        if (v.addBos() && v.bosId() >= 0 && (ids.length == 0 || ids[0] != v.bosId())) {
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = v.bosId();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            return withBos; // templates usually write BOS themselves; add it only when they do not
+        }
+        return ids;
+    }
+
+    /**
      * Renders a conversation with the model's own chat template, as the model was trained to read
      * it, with the vocabulary's BOS and EOS texts; {@code addGenerationPrompt} appends the opening
      * of the assistant's turn.

@@ -7,7 +7,6 @@ import dev.inferj.model.TransformerWeights;
 import dev.inferj.model.ModelConfig;
 import dev.inferj.model.NonFiniteCheck;
 import dev.inferj.tokenizer.Tokenizer;
-import dev.inferj.tokenizer.Vocabulary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -348,14 +347,7 @@ public final class Session implements AutoCloseable {
      * back to the end of the part it holds (at least one token is left to run, to give logits).
      */
     private Prompt chatTokens(List<ChatMessage> messages) {
-        int[] ids = tokenizer.encode(model.renderChat(messages, true), false, true);
-        Vocabulary v = tokenizer.vocabulary();
-        if (v.addBos() && v.bosId() >= 0 && (ids.length == 0 || ids[0] != v.bosId())) {
-            int[] withBos = new int[ids.length + 1];
-            withBos[0] = v.bosId();
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos; // templates usually write BOS themselves; add it only when they do not
-        }
+        int[] ids = model.encodeChat(messages, true);
         int kept = 0;
         while (kept < Math.min(position, ids.length) && history[kept] == ids[kept]) {
             kept++;
