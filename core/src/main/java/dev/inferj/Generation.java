@@ -1,10 +1,18 @@
 package dev.inferj;
 
+import java.util.List;
+
 /**
  * The result of {@link Session#generate}: the generated text (without the prompt), the token
- * ids of the prompt and of the continuation, why it stopped, and how long it took.
+ * ids of the prompt and of the continuation, why it stopped, how long it took, and, for a chat turn
+ * that offered {@link Tools}, the calls the model made (then {@code text} is what it wrote before them).
  */
-public record Generation(String text, int[] promptTokens, int[] tokens, StopReason stopReason, Timings timings) {
+public record Generation(String text, int[] promptTokens, int[] tokens, StopReason stopReason, Timings timings,
+        List<ChatMessage.ToolCall> toolCalls) {
+
+    public Generation {
+        toolCalls = List.copyOf(toolCalls);
+    }
 
     /** Why a generation ended. */
     public enum StopReason {
@@ -17,6 +25,8 @@ public record Generation(String text, int[] promptTokens, int[] tokens, StopReas
         /** A stop string appeared (the text ends before it). */
         STOP_STRING,
         /** The generation was cancelled ({@link Session#cancel()}, a stream closed early, an interrupt). */
-        CANCELLED
+        CANCELLED,
+        /** The model called tools ({@link Generation#toolCalls()}) and ended its turn. */
+        TOOL_CALLS
     }
 }

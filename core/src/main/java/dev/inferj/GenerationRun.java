@@ -1,11 +1,13 @@
 package dev.inferj;
 
 import dev.inferj.grammar.GbnfParser;
+import dev.inferj.grammar.Grammar;
 import dev.inferj.grammar.GrammarConstraint;
 import dev.inferj.grammar.JsonSchemaGrammar;
 import dev.inferj.sampling.SamplerChain;
 import dev.inferj.tokenizer.StreamingDecoder;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One generation in progress on a session: the prompt evaluated, then one token a call of
@@ -18,14 +20,26 @@ final class GenerationRun {
     record Piece(int token, String text) {
     }
 
+    /**
+     * Tool calls a chat turn may make: their format and grammar; with {@code lazy} the output is free until the
+     * model writes the format's trigger, and kept to the grammar from there (else from the first token).
+     */
+    record ToolPlan(ToolCallFormat format, String grammar, boolean lazy) {
+    }
+
     private final Session session;
     private final GenerateOptions options;
     private final int[] promptTokens;
     private final SamplerChain sampler;
     private final StreamingDecoder decoder;
     private final StopStrings stops;
-    /** The grammar the output must follow, or null. */
-    private final GrammarConstraint constraint;
+    /** The grammar the output must follow, or null (until a lazy grammar's trigger). */
+    private GrammarConstraint constraint;
+    private final ToolPlan tools;
+    /** A tool plan's grammar, waiting for its trigger; null once it applies, or without one. */
+    private Grammar lazyGrammar;
+    /** The tokens' texts so far, searched for the trigger of {@link #lazyGrammar}. */
+    private final StringBuilder raw = new StringBuilder();
     /** With a constraint: the logits with the tokens it refuses at negative infinity, and which it allows. */
     private float[] masked;
     private boolean[] allowed;
@@ -44,7 +58,7 @@ final class GenerationRun {
     private volatile boolean stepping;
 
     /** Checks the request, to append {@code promptTokens} at position {@code from}; the prompt runs on the first {@link #next()}. */
-    GenerationRun(Session session, int from, int[] promptTokens, GenerateOptions options) {
+    GenerationRun(Session session, int from, int[] promptTokens, GenerateOptions options, ToolPlan tools) {
         if (promptTokens.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: give at least one token");
         }
@@ -59,7 +73,15 @@ final class GenerationRun {
         // without a context shift, the context left bounds the generation as much as maxTokens does
         this.generated = new int[options.contextShift() >= 0 ? options.maxTokens()
                 : Math.min(options.maxTokens(), session.contextLength() - from - promptTokens.length + 1)];
-        this.constraint = constraint(session, options);
+        this.tools = tools;
+        if (tools != null && (options.grammar() != null || options.jsonSchema() != null)) {
+            throw new IllegalArgumentException("tools cannot be combined with a grammar or a JSON schema");
+        }
+        if (tools != null && tools.lazy()) {
+            this.lazyGrammar = GbnfParser.parse(tools.grammar());
+        } else {
+            this.constraint = constraint(session, options, tools);
+        }
         if (constraint != null && constraint.cannotFinishIn(generated.length)) {
             throw new GrammarException("the grammar needs more characters than the " + generated.length
                     + " tokens this generation may take (maxTokens, and the room left in the context)");
@@ -81,8 +103,9 @@ final class GenerationRun {
         return cancelled || Thread.currentThread().isInterrupted();
     }
 
-    private static GrammarConstraint constraint(Session session, GenerateOptions options) {
-        String gbnf = options.jsonSchema() != null ? JsonSchemaGrammar.toGbnf(options.jsonSchema()) : options.grammar();
+    private static GrammarConstraint constraint(Session session, GenerateOptions options, ToolPlan tools) {
+        String gbnf = tools != null ? tools.grammar()
+                : options.jsonSchema() != null ? JsonSchemaGrammar.toGbnf(options.jsonSchema()) : options.grammar();
         return gbnf == null ? null : new GrammarConstraint(GbnfParser.parse(gbnf), session.tokenTrie());
     }
 
@@ -147,6 +170,8 @@ final class GenerationRun {
                 Piece last = end(Generation.StopReason.END_OF_GENERATION);
                 return last == null ? new Piece(token, piece) : new Piece(token, piece + last.text());
             }
+        } else if (lazyGrammar != null) {
+            watchForTrigger(token);
         }
         return new Piece(token, piece);
     }
@@ -182,6 +207,20 @@ final class GenerationRun {
                     + " tokens left with this vocabulary's tokens");
         }
         return sampler.sample(masked, session.history(), session.position());
+    }
+
+    /** Applies the lazy grammar from the trigger on, once the tokens so far contain it. */
+    private void watchForTrigger(int token) {
+        String trigger = tools.format().trigger;
+        int from = Math.max(0, raw.length() - trigger.length() + 1);
+        raw.append(session.tokenText(token));
+        int at = raw.indexOf(trigger, from);
+        if (at >= 0) {
+            GrammarConstraint started = new GrammarConstraint(lazyGrammar, session.tokenTrie());
+            lazyGrammar = null;
+            // text the grammar cannot hold after the trigger is left to the parse, which reports it
+            constraint = started.accept(raw.substring(at)) ? started : null;
+        }
     }
 
     private boolean allows(int token, int tokensLeftAfter) {
@@ -223,8 +262,29 @@ final class GenerationRun {
     }
 
     private void finish() {
-        result = new Generation(text.toString(), promptTokens, Arrays.copyOf(generated, count), reason,
-                new Timings(promptTokens.length, promptNanos, count, System.nanoTime() - generationStart, warmUpWaitNanos));
+        String out = text.toString();
+        List<ChatMessage.ToolCall> calls = List.of();
+        InferjException malformed = null;
+        if (tools != null) {
+            try {
+                ToolCallFormat.Parsed parsed = tools.format().parse(out);
+                if (!parsed.calls().isEmpty()) {
+                    out = parsed.content();
+                    calls = parsed.calls();
+                    reason = reason == Generation.StopReason.END_OF_GENERATION ? Generation.StopReason.TOOL_CALLS : reason;
+                }
+            } catch (InferjException e) {
+                // a call cut short by the budget or a cancel stays text; one the model ended is an error
+                if (reason == Generation.StopReason.END_OF_GENERATION || reason == Generation.StopReason.STOP_STRING) {
+                    malformed = e;
+                }
+            }
+        }
+        result = new Generation(out, promptTokens, Arrays.copyOf(generated, count), reason,
+                new Timings(promptTokens.length, promptNanos, count, System.nanoTime() - generationStart, warmUpWaitNanos), calls);
         session.runEnded(this);
+        if (malformed != null) {
+            throw malformed;
+        }
     }
 }

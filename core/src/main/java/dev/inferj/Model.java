@@ -196,7 +196,12 @@ public final class Model implements AutoCloseable {
      * @throws InferjException when the model has no template, or the template raises an error
      */
     public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        int[] ids = tokenizer.encode(renderChat(messages, addGenerationPrompt), false, true);
+        return encodeChat(messages, null, addGenerationPrompt);
+    }
+
+    /** Like {@link #encodeChat(List, boolean)}, showing the model {@code tools} (null: none). */
+    public int[] encodeChat(List<ChatMessage> messages, Tools tools, boolean addGenerationPrompt) {
+        int[] ids = tokenizer.encode(renderChat(messages, tools, addGenerationPrompt), false, true);
         Vocabulary v = tokenizer.vocabulary();
         if (v.addBos() && v.bosId() >= 0 && (ids.length == 0 || ids[0] != v.bosId())) {
             int[] withBos = new int[ids.length + 1];
@@ -215,11 +220,37 @@ public final class Model implements AutoCloseable {
      * @throws InferjException when the model has no template, or the template raises an error
      */
     public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return renderChat(messages, null, addGenerationPrompt);
+    }
+
+    /** Like {@link #renderChat(List, boolean)}, showing the model {@code tools} (null: none) as its template does. */
+    public String renderChat(List<ChatMessage> messages, Tools tools, boolean addGenerationPrompt) {
         Vocabulary v = tokenizer.vocabulary();
-        return chatTemplate().render(messages, ChatTemplateOptions.defaults()
+        ChatTemplateOptions options = ChatTemplateOptions.defaults()
                 .withAddGenerationPrompt(addGenerationPrompt)
                 .withBosToken(v.bosId() >= 0 ? v.tokens()[v.bosId()] : "")
-                .withEosToken(v.eosId() >= 0 ? v.tokens()[v.eosId()] : ""));
+                .withEosToken(v.eosId() >= 0 ? v.tokens()[v.eosId()] : "");
+        if (tools != null) {
+            options = options.withTools(tools.functions().stream().map(Tool::forTemplate).toList());
+        }
+        return chatTemplate().render(messages, options);
+    }
+
+    /**
+     * How the chat template has the model write tool calls.
+     *
+     * @throws InferjException when the model has no template, or one that shows no tool-call format inferj knows
+     */
+    ToolCallFormat toolCallFormat() {
+        if (chatTemplateSource == null) {
+            throw new InferjException("the model has no chat template (tokenizer.chat_template), so no tool calls");
+        }
+        ToolCallFormat format = ToolCallFormat.of(chatTemplateSource);
+        if (format == null) {
+            throw new InferjException("the model's chat template shows no tool-call format inferj reads (Hermes/Qwen "
+                    + "<tool_call>, Mistral [TOOL_CALLS], Llama 3.x JSON)");
+        }
+        return format;
     }
 
     private ChatTemplate chatTemplate() {

@@ -1,5 +1,6 @@
 package dev.inferj;
 
+import dev.inferj.GenerationRun.ToolPlan;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
 import dev.inferj.model.TransformerForward;
@@ -100,7 +101,28 @@ public final class Session implements AutoCloseable {
      * @throws InferjException when the model has no chat template or the template raises an error
      */
     public Generation chat(List<ChatMessage> messages, GenerateOptions options, TokenListener listener) {
-        return runToEnd(start(() -> chatTokens(messages), options), listener);
+        return chat(messages, null, options, listener);
+    }
+
+    /**
+     * Like {@link #chat(List, GenerateOptions, TokenListener)}, offering the model {@code tools} (null: none)
+     * through its chat template. The calls it makes come back parsed in {@link Generation#toolCalls()} (with
+     * {@link Generation.StopReason#TOOL_CALLS}), their arguments valid under each tool's schema: once the model
+     * opens a call ({@link Tools.Choice#AUTO}), or from its first token ({@link Tools.Choice#REQUIRED}), the
+     * output is kept to the grammar of the calls. The listener sees the text as the model writes it, calls included.
+     *
+     * @throws InferjException when the template shows no tool-call format inferj reads (Hermes/Qwen, Mistral,
+     *                         Llama 3.x), or a call the model ended does not parse
+     * @throws IllegalArgumentException when {@code options} also has a grammar or a JSON schema
+     * @throws GrammarException         when a tool's parameter schema cannot be honoured
+     */
+    public Generation chat(List<ChatMessage> messages, Tools tools, GenerateOptions options, TokenListener listener) {
+        ToolPlan plan = toolPlan(tools);
+        return runToEnd(start(() -> chatTokens(messages, tools), options, plan), listener);
+    }
+
+    public Generation chat(List<ChatMessage> messages, Tools tools, GenerateOptions options) {
+        return chat(messages, tools, options, null);
     }
 
     public Generation chat(List<ChatMessage> messages, GenerateOptions options) {
@@ -118,12 +140,12 @@ public final class Session implements AutoCloseable {
      * an interrupt of this one, ends it after the current step with what was generated so far.
      */
     public Generation generate(String prompt, GenerateOptions options, TokenListener listener) {
-        return runToEnd(start(() -> promptTokens(prompt), options), listener);
+        return runToEnd(start(() -> promptTokens(prompt), options, null), listener);
     }
 
     /** Like {@link #generate(String, GenerateOptions, TokenListener)} from token ids. */
     public Generation generate(int[] promptTokens, GenerateOptions options, TokenListener listener) {
-        return runToEnd(start(() -> new Prompt(position, promptTokens), options), listener);
+        return runToEnd(start(() -> new Prompt(position, promptTokens), options, null), listener);
     }
 
     /**
@@ -133,12 +155,27 @@ public final class Session implements AutoCloseable {
      * generation. The prompt is evaluated on the first call to {@code hasNext()}.
      */
     public TextStream stream(String prompt, GenerateOptions options) {
-        return new TextStream(() -> start(() -> promptTokens(prompt), options));
+        return new TextStream(() -> start(() -> promptTokens(prompt), options, null));
     }
 
     /** Like {@link #stream(String, GenerateOptions)} for a conversation, as {@link #chat} answers it. */
     public TextStream streamChat(List<ChatMessage> messages, GenerateOptions options) {
-        return new TextStream(() -> start(() -> chatTokens(messages), options));
+        return streamChat(messages, null, options);
+    }
+
+    /** Like {@link #chat(List, Tools, GenerateOptions, TokenListener)}, as a stream; its result has the parsed calls. */
+    public TextStream streamChat(List<ChatMessage> messages, Tools tools, GenerateOptions options) {
+        ToolPlan plan = toolPlan(tools);
+        return new TextStream(() -> start(() -> chatTokens(messages, tools), options, plan));
+    }
+
+    /** How a turn's tool calls are constrained and parsed, or null where the model may not call any. */
+    private ToolPlan toolPlan(Tools tools) {
+        if (tools == null || tools.choice() == Tools.Choice.NONE) {
+            return null;
+        }
+        ToolCallFormat format = model.toolCallFormat();
+        return new ToolPlan(format, format.grammar(tools.functions()), tools.choice() == Tools.Choice.AUTO);
     }
 
     /**
@@ -147,7 +184,7 @@ public final class Session implements AutoCloseable {
      * the subscription cancels the generation within one token step.
      */
     public Flow.Publisher<String> publisher(String prompt, GenerateOptions options, Executor executor) {
-        return new TextPublisher(() -> start(() -> promptTokens(prompt), options), executor);
+        return new TextPublisher(() -> start(() -> promptTokens(prompt), options, null), executor);
     }
 
     /**
@@ -346,8 +383,8 @@ public final class Session implements AutoCloseable {
      * The rendered conversation's tokens that the session does not hold yet; the session's position moves
      * back to the end of the part it holds (at least one token is left to run, to give logits).
      */
-    private Prompt chatTokens(List<ChatMessage> messages) {
-        int[] ids = model.encodeChat(messages, true);
+    private Prompt chatTokens(List<ChatMessage> messages, Tools tools) {
+        int[] ids = model.encodeChat(messages, tools, true);
         int kept = 0;
         while (kept < Math.min(position, ids.length) && history[kept] == ids[kept]) {
             kept++;
@@ -364,11 +401,11 @@ public final class Session implements AutoCloseable {
      * Starts a generation: the session is busy until it ends. The prompt is made once the session is
      * held (it reads what the session holds); nothing changes when the request is refused.
      */
-    private GenerationRun start(Supplier<Prompt> makePrompt, GenerateOptions options) {
+    private GenerationRun start(Supplier<Prompt> makePrompt, GenerateOptions options, ToolPlan tools) {
         acquire();
         try {
             Prompt prompt = makePrompt.get();
-            GenerationRun run = new GenerationRun(this, prompt.from(), prompt.tokens(), options);
+            GenerationRun run = new GenerationRun(this, prompt.from(), prompt.tokens(), options, tools);
             position = prompt.from();
             running = run;
             return run;

@@ -64,6 +64,12 @@ public final class GrammarConstraint {
         }
     }
 
+    /** Moves past {@code text}, as if tokens had written it; false when the grammar cannot hold it (the state is then dead). */
+    public boolean accept(String text) {
+        state = state.advance(text.codePoints().toArray());
+        return !state.dead();
+    }
+
     /** Moves past token {@code id}, which {@link #allows} must have accepted. */
     public void accept(int id) {
         state = state.advance(trie.text(id));

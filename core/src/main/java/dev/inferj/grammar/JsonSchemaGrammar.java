@@ -29,12 +29,15 @@ public final class JsonSchemaGrammar {
     private static final String CHAR = "[^\"\\\\\\x00-\\x1f] | \"\\\\\" ([\"\\\\/bfnrt] | \"u\" ([0-9a-cA-CeEfF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2}))";
 
     private final Map<String, Object> root;
-    private final Map<String, String> rules = new LinkedHashMap<>();
+    /** The helper rules, shared by the schemas of one {@link #toGbnfRules} call. */
+    private final Map<String, String> rules;
     private final Map<String, String> refRules = new LinkedHashMap<>();
     private int anonymous;
 
-    private JsonSchemaGrammar(Map<String, Object> root) {
+    private JsonSchemaGrammar(Map<String, Object> root, Map<String, String> rules, int anonymous) {
         this.root = root;
+        this.rules = rules;
+        this.anonymous = anonymous;
     }
 
     /**
@@ -43,17 +46,32 @@ public final class JsonSchemaGrammar {
      * @throws GrammarException when the schema is not JSON, or uses what cannot be honoured
      */
     public static String toGbnf(String schemaJson) {
-        Object schema;
-        try {
-            schema = JsonReader.parse(schemaJson);
-        } catch (IllegalArgumentException e) {
-            throw new GrammarException("JSON schema: " + e.getMessage());
+        return toGbnfRules(List.of(schemaJson), List.of("root"));
+    }
+
+    /**
+     * GBNF rules for several schemas in one grammar: rule {@code names.get(i)} accepts the documents schema
+     * {@code i} accepts; the helper rules they need follow, named apart.
+     *
+     * @throws GrammarException when a schema is not JSON, or uses what cannot be honoured
+     */
+    public static String toGbnfRules(List<String> schemasJson, List<String> names) {
+        Map<String, String> rules = new LinkedHashMap<>();
+        StringBuilder out = new StringBuilder();
+        int anonymous = 0;
+        for (int i = 0; i < schemasJson.size(); i++) {
+            Object schema;
+            try {
+                schema = JsonReader.parse(schemasJson.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new GrammarException("JSON schema: " + e.getMessage());
+            }
+            Map<String, Object> top = schema instanceof Map<?, ?> m ? cast(m) : Map.of();
+            JsonSchemaGrammar g = new JsonSchemaGrammar(top, rules, anonymous);
+            out.append(names.get(i)).append(" ::= ").append(g.value(schema, names.get(i))).append('\n');
+            anonymous = g.anonymous;
         }
-        Map<String, Object> top = schema instanceof Map<?, ?> m ? cast(m) : Map.of();
-        JsonSchemaGrammar g = new JsonSchemaGrammar(top);
-        String body = g.value(schema, "root");
-        StringBuilder out = new StringBuilder("root ::= ").append(body).append('\n');
-        g.rules.forEach((name, rule) -> out.append(name).append(" ::= ").append(rule).append('\n'));
+        rules.forEach((name, rule) -> out.append(name).append(" ::= ").append(rule).append('\n'));
         return out.toString();
     }
 

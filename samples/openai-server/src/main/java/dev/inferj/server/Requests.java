@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.inferj.ChatMessage;
 import dev.inferj.GenerateOptions;
+import dev.inferj.Tool;
+import dev.inferj.Tools;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -108,6 +110,49 @@ final class Requests {
         return v.asText();
     }
 
+    /** The request's function tools and tool_choice, or null without tools (or with tool_choice "none" and none forced). */
+    static Tools tools(JsonNode request) {
+        JsonNode tools = request.get("tools");
+        if (tools == null || tools.isNull() || tools.isEmpty()) {
+            return null;
+        }
+        if (!tools.isArray()) {
+            throw ApiException.invalid("'tools' must be an array", "tools");
+        }
+        List<Tool> functions = new ArrayList<>();
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode tool = tools.get(i);
+            String where = "tools[" + i + "]";
+            if (!"function".equals(tool.path("type").asText())) {
+                throw ApiException.invalid(where + ".type must be \"function\"", where + ".type");
+            }
+            JsonNode f = tool.path("function");
+            JsonNode parameters = f.hasNonNull("parameters") ? f.get("parameters") : JSON.createObjectNode().put("type", "object");
+            try {
+                functions.add(Tool.function(text(f, "name", where + ".function"), f.path("description").asText(""), parameters.toString()));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid(where + ": " + e.getMessage(), where);
+            }
+        }
+        JsonNode choice = request.get("tool_choice");
+        if (choice == null || choice.isNull() || choice.asText().equals("auto")) {
+            return Tools.auto(functions);
+        }
+        if (choice.isTextual()) {
+            return switch (choice.asText()) {
+                case "required" -> Tools.required(functions);
+                case "none" -> new Tools(functions, Tools.Choice.NONE);
+                default -> throw ApiException.invalid("tool_choice '" + choice.asText() + "' is not auto, required or none", "tool_choice");
+            };
+        }
+        String name = choice.path("function").path("name").asText();
+        List<Tool> named = functions.stream().filter(t -> t.name().equals(name)).toList();
+        if (named.isEmpty()) {
+            throw ApiException.invalid("tool_choice names no tool of the request: '" + name + "'", "tool_choice");
+        }
+        return Tools.required(named);
+    }
+
     /**
      * Sampling and stopping from the request over {@code defaults}: temperature, top_p, seed, stop,
      * frequency and presence penalties, logit_bias, max_tokens (or max_completion_tokens; else what the context
@@ -116,9 +161,6 @@ final class Requests {
     static GenerateOptions options(JsonNode request, GenerateOptions defaults, int contextLength) {
         if (request.has("n") && request.get("n").asInt(1) != 1) {
             throw ApiException.invalid("only n = 1 is supported", "n");
-        }
-        if (request.hasNonNull("tools") && !request.get("tools").isEmpty()) {
-            throw ApiException.invalid("tools are not supported yet", "tools");
         }
         GenerateOptions o = defaults.withMaxTokens(contextLength);
         try {

@@ -16,7 +16,14 @@ import com.openai.errors.UnauthorizedException;
 import com.openai.models.ResponseFormatJsonSchema;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
+import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
+import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
@@ -72,7 +79,7 @@ class OpenAiServerTest {
                     "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"))
                     .write(chat);
         }
-        model = Model.load(chat, ModelOptions.defaults().withContextLength(256));
+        model = Model.load(chat, ModelOptions.defaults().withContextLength(8192)); // room for a generation that outlasts the overload test
         server = OpenAiServer.start(model, ServerOptions.defaults("chat260k").withPort(0).withApiKey(KEY).withQueue(1)
                 .withMaxRequestBytes(64 * 1024), SessionOptions.defaults());
         base = "http://127.0.0.1:" + server.port();
@@ -182,6 +189,50 @@ class OpenAiServerTest {
         JsonNode error = Requests.JSON.readTree(big.body()).get("error");
         assertEquals("request_too_large", error.get("code").asText());
         assertEquals(200, get("/health").statusCode()); // no key needed
+    }
+
+    /**
+     * A tool call round trip through Qwen 2.5's template (Hermes format): the call comes back typed, its arguments
+     * valid JSON under the tool's schema, and the conversation with the call and its result goes on.
+     */
+    @Test
+    void aToolCallRoundTrip() throws Exception {
+        Path qwen = dir.resolve("qwen-template.gguf");
+        @SuppressWarnings("unchecked")
+        String template = (String) ((Map<String, Object>) dev.inferj.Json.parse(SharedData.root()
+                .resolve("chat/cases/llamacpp-Qwen-Qwen2.5-7B-Instruct.json"))).get("template");
+        try (GgufFile f = GgufFile.open(SharedData.model("stories260K.gguf"))) {
+            GgufWriter.copyOf(f).put("tokenizer.chat_template", GgufValue.ofString(template)).write(qwen);
+        }
+        try (Model m = Model.load(qwen, ModelOptions.defaults().withContextLength(2048));
+                OpenAiServer s = OpenAiServer.start(m, ServerOptions.defaults("qwen").withPort(0), SessionOptions.defaults())) {
+            OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + s.port() + "/v1").apiKey("none")
+                    .maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+            try {
+                ChatCompletionFunctionTool weather = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                        .name("get_weather").description("The weather in a city").parameters(FunctionParameters.builder()
+                                .putAdditionalProperty("type", JsonValue.from("object"))
+                                .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string", "maxLength", 10))))
+                                .putAdditionalProperty("required", JsonValue.from(List.of("city"))).build()).build()).build();
+                ChatCompletionCreateParams.Builder ask = ChatCompletionCreateParams.builder().model("qwen")
+                        .addUserMessage("Weather in Paris?").addTool(weather).maxCompletionTokens(150).temperature(1).seed(2);
+                ChatCompletion first = c.chat().completions().create(ask.toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED).build());
+                assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, first.choices().get(0).finishReason());
+                List<ChatCompletionMessageToolCall> calls = first.choices().get(0).message().toolCalls().orElseThrow();
+                ChatCompletionMessageFunctionToolCall call = calls.get(0).asFunction();
+                assertEquals("get_weather", call.function().name());
+                JsonNode arguments = Requests.JSON.readTree(call.function().arguments());
+                assertTrue(arguments.get("city").isTextual() && arguments.get("city").asText().length() <= 10 && arguments.size() == 1,
+                        call.function().arguments());
+                ChatCompletion second = c.chat().completions().create(ask.addMessage(first.choices().get(0).message())
+                        .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(call.id()).content("sunny").build())
+                        .toolChoice(ChatCompletionToolChoiceOption.Auto.NONE).build());
+                assertEquals(1, second.choices().size());
+                assertTrue(second.choices().get(0).message().toolCalls().map(List::isEmpty).orElse(true));
+            } finally {
+                c.close();
+            }
+        }
     }
 
     /** One generation runs, one waits, the third is refused; a client that hangs up frees its session. */
