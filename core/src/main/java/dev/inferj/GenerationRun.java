@@ -271,7 +271,10 @@ final class GenerationRun {
                 if (!parsed.calls().isEmpty()) {
                     out = parsed.content();
                     calls = parsed.calls();
-                    reason = reason == Generation.StopReason.END_OF_GENERATION ? Generation.StopReason.TOOL_CALLS : reason;
+                    // the calls are whole where the model ended them, or where the budget ran out with the grammar complete
+                    boolean whole = reason == Generation.StopReason.END_OF_GENERATION || constraint != null && constraint.complete()
+                            && (reason == Generation.StopReason.MAX_TOKENS || reason == Generation.StopReason.CONTEXT_FULL);
+                    reason = whole ? Generation.StopReason.TOOL_CALLS : reason;
                 }
             } catch (InferjException e) {
                 // a call cut short by the budget or a cancel stays text; one the model ended is an error

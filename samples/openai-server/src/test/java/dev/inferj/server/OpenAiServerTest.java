@@ -37,6 +37,7 @@ import dev.inferj.SharedData;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufWriter;
+import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -158,6 +159,14 @@ class OpenAiServerTest {
             assertEquals(3, json.size(), content);
             assertEquals(ChatCompletion.Choice.FinishReason.STOP, c.choices().get(0).finishReason());
         }
+    }
+
+    /** LangChain4j's own OpenAI model, pointed at the server, gets the model's greedy reply. */
+    @Test
+    void langChain4jsOpenAiModelTalksToTheServer() {
+        OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(base + "/v1").apiKey(KEY).modelName("chat260k")
+                .temperature(0.0).maxTokens(20).build();
+        assertEquals(greedyReply(PROMPT, 20), chat.chat(PROMPT));
     }
 
     @Test
