@@ -93,12 +93,17 @@ public final class JsonSchemaGrammar {
         }
         Map<String, Object> s = cast(raw);
         for (String key : s.keySet()) {
+            if (key.equals("format") && NUMBER_FORMATS.contains(String.valueOf(s.get(key)))) {
+                continue; // the width schema generators note on numbers (int32, double...): nothing to constrain
+            }
             if (!ANNOTATIONS.contains(key) && !HANDLED.contains(key)) {
-                throw new GrammarException("JSON schema at " + where + ": keyword " + key + " is not supported");
+                throw new GrammarException("JSON schema at " + where + ": keyword " + key
+                        + (key.equals("format") ? " " + s.get(key) : "") + " is not supported");
             }
         }
         Set<String> constraining = new java.util.TreeSet<>(s.keySet());
         constraining.removeAll(ANNOTATIONS);
+        constraining.remove("format");
         if (s.containsKey("$ref")) {
             only(constraining, Set.of("$ref"), where);
             return definition(String.valueOf(s.get("$ref")), where);
@@ -232,6 +237,8 @@ public final class JsonSchemaGrammar {
         }
     }
 
+    /** Formats of numbers that schema generators (OpenAPI, Jackson, Spring AI) write; they constrain nothing JSON can tell. */
+    private static final Set<String> NUMBER_FORMATS = Set.of("int32", "int64", "float", "double");
     private static final Set<String> HANDLED = Set.of("type", "properties", "required", "items", "minItems", "maxItems",
             "minLength", "maxLength", "pattern", "enum", "const", "minimum", "maximum", "exclusiveMinimum",
             "exclusiveMaximum", "anyOf", "oneOf", "allOf", "$ref", "additionalProperties");

@@ -50,5 +50,8 @@ class JsonSchemaGrammarTest {
         assertTrue(accepts("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"required\":[]}", "{}"));
         assertTrue(accepts("{\"type\":\"integer\",\"exclusiveMinimum\":2.5,\"exclusiveMaximum\":4}", "3"));
         assertFalse(accepts("{\"type\":\"integer\",\"exclusiveMinimum\":2.5,\"exclusiveMaximum\":4}", "4"));
+        // the number widths schema generators write (Spring AI, Jackson, OpenAPI) constrain nothing
+        assertTrue(accepts("{\"type\":\"integer\",\"format\":\"int32\"}", "-7"));
+        assertFalse(accepts("{\"type\":\"integer\",\"format\":\"int64\"}", "1.5"));
     }
 }
