@@ -2,10 +2,9 @@ package dev.inferj.junit;
 
 import dev.inferj.GenerateOptions;
 import dev.inferj.Model;
+import dev.inferj.ModelForge;
 import dev.inferj.ModelOptions;
 import dev.inferj.Session;
-import dev.inferj.kernels.GgmlType;
-import dev.inferj.model.ForgedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
@@ -81,7 +80,7 @@ public final class InferjExtension implements ParameterResolver, TestInstancePos
             try {
                 forged = path.isEmpty() ? Files.createTempFile("inferj-" + forge, ".gguf") : null;
                 if (forged != null) {
-                    ForgedModel.of(ForgedModel.Shape.named(forge), GgmlType.Q8_0, 1).write(forged, 1);
+                    ModelForge.write(forge, "q8_0", 1, forged);
                 }
                 model = Model.load(forged != null ? forged : Path.of(path), ModelOptions.defaults().withContextLength(contextLength));
             } catch (IOException e) {
