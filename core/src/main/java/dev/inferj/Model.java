@@ -49,6 +49,7 @@ public final class Model implements AutoCloseable {
     private final WorkerPool pool;
     private final int sessionContextLength;
     private final String chatTemplateSource;
+    private final java.util.concurrent.CopyOnWriteArrayList<LoraAdapter> adapters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile ChatTemplate chatTemplate;
     private final LoadTimings loadTimings;
 
@@ -275,8 +276,23 @@ public final class Model implements AutoCloseable {
         return Kernels.get().name();
     }
 
+    /**
+     * Loads a LoRA adapter for this model, shared by every session that applies it ({@link Session#setAdapters});
+     * it is closed with the model.
+     *
+     * @throws InferjException naming the file and tensor when it is not a LoRA adapter of this model (another
+     *                         architecture, a tensor this model lacks, a shape or type that does not fit, a
+     *                         non-finite value, a truncated file)
+     */
+    public LoraAdapter loadAdapter(Path path) {
+        LoraAdapter adapter = LoraAdapter.load(this, path, config.architecture().ggufName(), weights.adaptable());
+        adapters.add(adapter);
+        return adapter;
+    }
+
     @Override
     public void close() {
+        adapters.forEach(LoraAdapter::close);
         pool.close();
         if (tileArena != null) {
             tileArena.close();

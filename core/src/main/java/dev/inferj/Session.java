@@ -40,6 +40,7 @@ public final class Session implements AutoCloseable {
     /** Set while a call (or a generation, until it ends) uses the session. */
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile GenerationRun running;
+    private List<LoraAdapter.Scaled> adapters = List.of();
 
     Session(Model model, ModelConfig config, TransformerWeights weights, WorkerPool pool, int contextLength, KvCacheType cacheType) {
         this.model = model;
@@ -48,6 +49,40 @@ public final class Session implements AutoCloseable {
         this.tokenizer = model.tokenizer();
         this.forward = new TransformerForward(config, weights, Kernels.get(), pool, contextLength, cacheType);
         this.history = new int[contextLength];
+    }
+
+    /**
+     * Applies {@code adapters} (LoRA, each at its scale, in order) to everything this session computes from now
+     * on; an empty list goes back to the base model. When the set changes the session starts over, since what it
+     * holds was computed with the previous one. The adapters must come from this session's model.
+     *
+     * @throws IllegalArgumentException for an adapter of another model
+     */
+    public void setAdapters(List<LoraAdapter.Scaled> adapters) {
+        List<TransformerForward.Adaptation> terms = new java.util.ArrayList<>();
+        for (LoraAdapter.Scaled use : adapters) {
+            if (use.adapter().model() != model) {
+                throw new IllegalArgumentException("adapter " + use.adapter().path() + " was loaded for another model");
+            }
+            for (LoraAdapter.Target t : use.adapter().matrices()) {
+                terms.add(new TransformerForward.Adaptation(t.base(), t.a(), t.b(), use.adapter().effectiveScale(t, use.scale())));
+            }
+        }
+        acquire();
+        try {
+            if (!adapters.equals(this.adapters)) {
+                forward.setAdaptations(terms);
+                this.adapters = List.copyOf(adapters);
+                position = 0;
+            }
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** The adapters this session applies ({@link #setAdapters}). */
+    public List<LoraAdapter.Scaled> adapters() {
+        return adapters;
     }
 
     /** Tokens the session holds so far. */

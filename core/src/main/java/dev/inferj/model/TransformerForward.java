@@ -9,7 +9,10 @@ import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.Rope;
 import dev.inferj.kernels.WeightMatrix;
 import dev.inferj.kernels.WorkerPool;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
 
 /**
  * One session's forward pass of a decoder-only transformer over a batch of up to
@@ -70,6 +73,12 @@ public final class TransformerForward {
     private final float attentionScale;
     private final float queryScale;
     private final float embeddingScale;
+    /** LoRA terms by the matrix they adapt (identity: one matrix object per product), in the order they are added. */
+    private IdentityHashMap<WeightMatrix, List<Adaptation>> adaptations = new IdentityHashMap<>();
+    private PreparedVector loraInput;
+    private PreparedVector loraMiddle;
+    private float[] loraDown;
+    private float[] loraUp;
     /** Tokens in the current batch. */
     private int count;
     /** How long the passes so far waited for the kernel warm-up. */
@@ -424,6 +433,47 @@ public final class TransformerForward {
             }
         }
         projection.run(weights, prepared, count, out, offset);
+        List<Adaptation> terms = adaptations.get(weights);
+        if (terms != null) {
+            for (Adaptation t : terms) {
+                adapt(t, in, n, out, offset);
+            }
+        }
+    }
+
+    /** A LoRA term of a weight matrix: {@code y += scale · B·(A·x)}, its activations prepared for each factor's type. */
+    public record Adaptation(WeightMatrix base, WeightMatrix a, WeightMatrix b, float scale) {
+    }
+
+    /** Adds {@code scale · B·(A·x)} to each token's output, after ggml: the product scaled, then added. */
+    private void adapt(Adaptation t, float[][] in, int n, float[][] out, int offset) {
+        int rank = t.a().rows();
+        for (int b = 0; b < count; b++) {
+            k.prepare(in[b], 0, n, t.a().type().activationFormat(), loraInput);
+            k.matVec(t.a(), loraInput, loraDown, 0, 0, rank);
+            k.prepare(loraDown, 0, rank, t.b().type().activationFormat(), loraMiddle);
+            k.matVec(t.b(), loraMiddle, loraUp, 0, 0, t.b().rows());
+            for (int i = 0; i < t.b().rows(); i++) {
+                out[b][offset + i] += loraUp[i] * t.scale();
+            }
+        }
+    }
+
+    /** Applies these LoRA terms from the next pass on (none: the base model). */
+    public void setAdaptations(List<Adaptation> terms) {
+        IdentityHashMap<WeightMatrix, List<Adaptation>> byMatrix = new IdentityHashMap<>();
+        int widest = 1;
+        int rank = 1;
+        for (Adaptation t : terms) {
+            byMatrix.computeIfAbsent(t.base(), m -> new ArrayList<>()).add(t);
+            widest = Math.max(widest, Math.max(t.a().cols(), t.b().rows()));
+            rank = Math.max(rank, t.a().rows());
+        }
+        loraInput = new PreparedVector(widest);
+        loraMiddle = new PreparedVector(rank);
+        loraDown = new float[rank];
+        loraUp = new float[widest];
+        adaptations = byMatrix;
     }
 
     /** Row-parallel product of a weight matrix with prepared inputs; one reusable task so decoding allocates nothing. */

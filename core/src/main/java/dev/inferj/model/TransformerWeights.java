@@ -10,8 +10,10 @@ import dev.inferj.kernels.TileLayout;
 import dev.inferj.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,6 +72,43 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
         public int count() {
             return gate.length;
         }
+    }
+
+    /** A matrix the forward pass multiplies by, as the rows of a file tensor from {@code firstRow} (fused QKV is cut in three). */
+    public record RowSlice(WeightMatrix matrix, long firstRow) {
+    }
+
+    /**
+     * The matrices a LoRA adapter may target, by the name of the tensor they come from: each block's attention
+     * and dense feed-forward matrices, and the output head unless it is the token embedding.
+     */
+    public Map<String, List<RowSlice>> adaptable() {
+        Map<String, List<RowSlice>> byTensor = new LinkedHashMap<>();
+        for (Layer l : layers) {
+            for (WeightMatrix w : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo()}) {
+                addSlice(byTensor, w);
+            }
+            if (l.ffn() instanceof Dense d) {
+                for (WeightMatrix w : new WeightMatrix[] {d.gate(), d.up(), d.down()}) {
+                    addSlice(byTensor, w);
+                }
+            }
+        }
+        if (output != tokenEmbedding) {
+            addSlice(byTensor, output);
+        }
+        return byTensor;
+    }
+
+    private static void addSlice(Map<String, List<RowSlice>> byTensor, WeightMatrix w) {
+        if (w == null) {
+            return;
+        }
+        String name = w.name();
+        int at = name.indexOf("[rows ");
+        String tensor = at < 0 ? name : name.substring(0, at);
+        long firstRow = at < 0 ? 0 : Long.parseLong(name.substring(at + "[rows ".length(), name.indexOf("..", at)));
+        byTensor.computeIfAbsent(tensor, k -> new ArrayList<>()).add(new RowSlice(w, firstRow));
     }
 
     /**

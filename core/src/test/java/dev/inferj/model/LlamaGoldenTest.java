@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -93,15 +94,21 @@ class LlamaGoldenTest {
     }
 
     /** Teacher-forced over a reference run: the step-0 logits, and at each step our argmax with its logit and that of llama.cpp's choice. */
-    private record Forced(float[] firstLogits, int[] argmax, float[] argmaxLogit, float[] expectedLogit) {
+    record Forced(float[] firstLogits, int[] argmax, float[] argmaxLogit, float[] expectedLogit) {
     }
 
-    private static Forced teacherForce(Model model, Map<String, Object> run, SessionOptions options) {
+    static Forced teacherForce(Model model, Map<String, Object> run, SessionOptions options) {
+        return teacherForce(model, run, options, s -> { });
+    }
+
+    /** Teacher-forced as above, in a session {@code prepare} has set up (adapters, say). */
+    static Forced teacherForce(Model model, Map<String, Object> run, SessionOptions options, Consumer<Session> prepare) {
         List<Map<String, Object>> steps = list(run.get("steps"));
         int[] argmax = new int[steps.size()];
         float[] argmaxLogit = new float[steps.size()];
         float[] expectedLogit = new float[steps.size()];
         try (Session session = model.newSession(options)) {
+            prepare.accept(session);
             float[] first = session.evaluate(promptIds(model, run));
             float[] logits = first;
             for (int i = 0; i < steps.size(); i++) {
@@ -118,7 +125,7 @@ class LlamaGoldenTest {
     }
 
     /** At every step our argmax is llama.cpp's, or the reference's top two are a near-tie and ours is one of them. */
-    private static void assertArgmaxFollows(String name, Map<String, Object> run, Forced forced) {
+    static void assertArgmaxFollows(String name, Map<String, Object> run, Forced forced) {
         List<Map<String, Object>> steps = list(run.get("steps"));
         for (int i = 0; i < steps.size(); i++) {
             Map<String, Object> step = steps.get(i);
@@ -218,7 +225,7 @@ class LlamaGoldenTest {
     }
 
     /** Asserts the step-0 logits are within {@link #tolerance} and returns their relative max error. */
-    private static double assertLogitsClose(String name, Map<String, Object> run, float[] logits) {
+    static double assertLogitsClose(String name, Map<String, Object> run, float[] logits) {
         List<Map<String, Object>> steps = list(run.get("steps"));
         double[] expected = doubles(steps.get(0).get("logits"));
         assertEquals(expected.length, logits.length, "vocabulary size");
