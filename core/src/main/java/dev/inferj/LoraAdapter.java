@@ -110,6 +110,18 @@ public final class LoraAdapter {
         }
     }
 
+    /** Every matrix of a GGUF file, by name, as a LoRA adapter may target it: for merging into the file as it is. */
+    static Map<String, List<RowSlice>> matricesOf(GgufFile base) {
+        Map<String, List<RowSlice>> byName = new TreeMap<>();
+        for (GgufTensorInfo t : base.tensors()) {
+            if (t.rank() == 2 || t.rank() == 3 && t.dim(2) == 1) {
+                WeightMatrix w = new WeightMatrix(t.name(), t.type(), base.data(t), (int) t.dim(1), (int) t.dim(0));
+                byName.put(t.name(), List.of(new RowSlice(w, 0)));
+            }
+        }
+        return byName;
+    }
+
     private static List<Target> targets(Path path, GgufFile file, GgufTensorInfo a, GgufTensorInfo b, List<RowSlice> slices) {
         long cols = 0;
         long rows = 0;

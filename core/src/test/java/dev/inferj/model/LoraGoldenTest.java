@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.inferj.InferjException;
 import dev.inferj.Json;
 import dev.inferj.LoraAdapter;
+import dev.inferj.LoraMerge;
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
 import dev.inferj.SessionOptions;
@@ -16,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -56,6 +59,22 @@ class LoraGoldenTest {
                         s -> s.setAdapters(adapters));
                 LlamaGoldenTest.assertLogitsClose(base, run, forced.firstLogits());
                 LlamaGoldenTest.assertArgmaxFollows(name, run, forced);
+            }
+        }
+    }
+
+    /** llama-dense-f32 with all-r8 merged by inferj follows llama.cpp's merged model, step by step, as the run-time adapter does. */
+    @Test
+    void aMergedFileFollowsLlamaCppsMergedModel(@TempDir Path dir) {
+        Path merged = dir.resolve("merged.gguf");
+        LoraMerge.write(SharedData.model("llama-dense-f32.gguf"),
+                List.of(new LoraMerge.Adapter(lora("adapters", "llama-dense-lora-all-r8.gguf"), 1f)), merged);
+        List<Map<String, Object>> runs = reference("merged-llama-dense-f32-merged-all-r8");
+        try (Model model = Model.load(merged, ModelOptions.defaults().withContextLength(256))) {
+            for (Map<String, Object> run : runs) {
+                LlamaGoldenTest.Forced forced = LlamaGoldenTest.teacherForce(model, run, SessionOptions.defaults());
+                LlamaGoldenTest.assertLogitsClose("llama-dense-f32", run, forced.firstLogits());
+                LlamaGoldenTest.assertArgmaxFollows("merged", run, forced);
             }
         }
     }

@@ -50,6 +50,7 @@ final class ChatCommand implements Callable<Integer> {
             conversation.add(ChatMessage.system(system));
         }
         try (Model m = model.load(); Session session = m.newSession(model.sessionOptions())) {
+            model.applyAdapters(m, session);
             GenerateOptions options = sampling.options(m);
             if (!m.hasChatTemplate()) {
                 throw new IllegalArgumentException(model.model + " has no chat template (tokenizer.chat_template); use generate");

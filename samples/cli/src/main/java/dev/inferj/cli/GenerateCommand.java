@@ -33,6 +33,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (Model m = model.load(); Session session = m.newSession(model.sessionOptions())) {
+            model.applyAdapters(m, session);
             Generation g = session.generate(prompt, sampling.options(m), (id, text) -> {
                 out.print(text);
                 out.flush();

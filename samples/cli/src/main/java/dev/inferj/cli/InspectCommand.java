@@ -41,10 +41,38 @@ final class InspectCommand implements Callable<Integer> {
                 out.printf("  %-40s %-6s %-24s %12d bytes @ %d%n", t.name(), t.type(), Arrays.toString(t.dims()),
                         t.byteSize(), f.dataStart() + t.offset());
             }
+            if ("adapter".equals(f.getString("general.type", null))) {
+                out.println(adapterSummary(f));
+                out.flush();
+                return 0;
+            }
         }
         out.println(support());
         out.flush();
         return 0;
+    }
+
+    /** What a LoRA adapter adapts: its architecture, rank, alpha and target matrices (by kind, over how many blocks). */
+    private static String adapterSummary(GgufFile f) {
+        java.util.Set<String> kinds = new java.util.TreeSet<>();
+        java.util.Set<String> blocks = new java.util.TreeSet<>();
+        long rank = 0;
+        for (GgufTensorInfo t : f.tensors()) {
+            if (t.name().endsWith(".lora_a")) {
+                String base = t.name().substring(0, t.name().length() - ".lora_a".length()).replaceFirst("\\.weight$", "");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^blk\\.(\\d+)\\.(.*)$").matcher(base);
+                if (m.matches()) {
+                    blocks.add(m.group(1));
+                    kinds.add(m.group(2));
+                } else {
+                    kinds.add(base);
+                }
+                rank = Math.max(rank, t.rank() > 1 ? t.dim(1) : 0);
+            }
+        }
+        return "LoRA adapter (" + f.getString("adapter.type", "?") + ") for " + f.getString("general.architecture", "?")
+                + ": rank " + rank + ", alpha " + f.getDouble("adapter.lora.alpha", 0) + ", targets " + String.join(", ", kinds)
+                + " in " + blocks.size() + " blocks; apply with generate --lora FILE or --lora-scaled FILE SCALE";
     }
 
     /** Loads the model as a session would (mapped, not tiled: quick) and says whether that worked. */

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "inferj", mixinStandardHelpOptions = true, version = "inferj 0.1.0",
         description = "Run GGUF language models in the JVM.",
         subcommands = {GenerateCommand.class, ChatCommand.class, InspectCommand.class, ForgeCommand.class, QuantizeCommand.class,
-                BenchCommand.class, TokenizeCommand.class, TemplateCommand.class, ServeCommand.class})
+                BenchCommand.class, TokenizeCommand.class, TemplateCommand.class, ServeCommand.class, LoraCommand.class})
 public final class Main {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

@@ -1,10 +1,14 @@
 package dev.inferj.cli;
 
 import dev.inferj.KvCacheType;
+import dev.inferj.LoraAdapter;
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
+import dev.inferj.Session;
 import dev.inferj.SessionOptions;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -41,6 +45,33 @@ final class ModelArguments {
                 }
             }
             throw new CommandLine.TypeConversionException("'" + value + "' is not a KV cache type (f32, f16 or q8_0)");
+        }
+    }
+
+    @Option(names = "--lora", paramLabel = "FILE", description = "Apply this LoRA adapter at scale 1 (repeatable).")
+    List<Path> lora = new ArrayList<>();
+
+    @Option(names = "--lora-scaled", arity = "2", paramLabel = "FILE SCALE",
+            description = "Apply this LoRA adapter at SCALE, negative too (repeatable).")
+    List<String> loraScaled = new ArrayList<>();
+
+    /** Loads the adapters the options name into {@code model} and applies them to {@code session}. */
+    void applyAdapters(Model model, Session session) {
+        List<LoraAdapter.Scaled> adapters = new ArrayList<>();
+        for (Path p : lora) {
+            adapters.add(model.loadAdapter(p).scaled(1f));
+        }
+        for (int i = 0; i + 1 < loraScaled.size(); i += 2) {
+            float scale;
+            try {
+                scale = Float.parseFloat(loraScaled.get(i + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--lora-scaled " + loraScaled.get(i) + ": '" + loraScaled.get(i + 1) + "' is not a scale");
+            }
+            adapters.add(model.loadAdapter(Path.of(loraScaled.get(i))).scaled(scale));
+        }
+        if (!adapters.isEmpty()) {
+            session.setAdapters(adapters);
         }
     }
 
