@@ -3,8 +3,10 @@ package dev.inferj;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.kernels.GgmlType;
+import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WeightMatrix;
 import dev.inferj.model.TransformerWeights.RowSlice;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -32,8 +34,11 @@ public final class LoraAdapter {
     private final float alpha;
     private final List<Target> targets;
 
-    /** One adapted matrix: the base matrix (or a slice of a fused one) and the adapter's two factors for it. */
-    record Target(WeightMatrix base, WeightMatrix a, WeightMatrix b) {
+    /**
+     * One adapted matrix: the base matrix (or a slice of a fused one), the adapter's two factors for it, and B's
+     * columns as floats one after another (for {@code B·t} as a sum of columns).
+     */
+    record Target(WeightMatrix base, WeightMatrix a, WeightMatrix b, MemorySegment bColumns) {
         int rank() {
             return a.rows();
         }
@@ -143,7 +148,21 @@ public final class LoraAdapter {
         for (RowSlice s : slices) {
             WeightMatrix bRows = new WeightMatrix(fb.name(), fb.type(),
                     fb.data().asSlice(s.firstRow() * rowBytes, s.matrix().rows() * rowBytes), s.matrix().rows(), rank);
-            out.add(new Target(s.matrix(), fa, bRows));
+            out.add(new Target(s.matrix(), fa, bRows, columns(bRows)));
+        }
+        return out;
+    }
+
+    /** The columns of {@code m} as floats, column after column: a copy as large as an F32 factor, on the heap's side. */
+    private static MemorySegment columns(WeightMatrix m) {
+        MemorySegment out = Arena.ofAuto().allocate(4L * m.rows() * m.cols(), 64);
+        float[] row = new float[m.cols()];
+        Kernels k = Kernels.get();
+        for (int r = 0; r < m.rows(); r++) {
+            k.dequantizeRow(m, r, row, 0);
+            for (int c = 0; c < row.length; c++) {
+                out.set(F32, 4L * ((long) c * m.rows() + r), row[c]);
+            }
         }
         return out;
     }

@@ -65,7 +65,7 @@ public final class Session implements AutoCloseable {
                 throw new IllegalArgumentException("adapter " + use.adapter().path() + " was loaded for another model");
             }
             for (LoraAdapter.Target t : use.adapter().matrices()) {
-                terms.add(new TransformerForward.Adaptation(t.base(), t.a(), t.b(), use.adapter().effectiveScale(t, use.scale())));
+                terms.add(new TransformerForward.Adaptation(t.base(), t.a(), t.b(), t.bColumns(), use.adapter().effectiveScale(t, use.scale())));
             }
         }
         acquire();

@@ -9,6 +9,7 @@ import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.Rope;
 import dev.inferj.kernels.WeightMatrix;
 import dev.inferj.kernels.WorkerPool;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -441,19 +442,32 @@ public final class TransformerForward {
         }
     }
 
-    /** A LoRA term of a weight matrix: {@code y += scale · B·(A·x)}, its activations prepared for each factor's type. */
-    public record Adaptation(WeightMatrix base, WeightMatrix a, WeightMatrix b, float scale) {
+    /**
+     * A LoRA term of a weight matrix: {@code y += scale · B·(A·x)}. {@code bColumns} holds B's columns, each of
+     * {@code b.rows()} floats, one after another, so that {@code B·t} is a sum of columns (long vector loops) rather
+     * than a short dot product per output row.
+     */
+    public record Adaptation(WeightMatrix base, WeightMatrix a, WeightMatrix b, MemorySegment bColumns, float scale) {
     }
 
-    /** Adds {@code scale · B·(A·x)} to each token's output, after ggml: the product scaled, then added. */
+    /**
+     * Adds {@code scale · B·(A·x)} to each token's output, the product scaled then added as ggml does; {@code A·x}
+     * rounded as B's type takes its activations (to F16 for an F16 adapter, as llama.cpp).
+     */
     private void adapt(Adaptation t, float[][] in, int n, float[][] out, int offset) {
         int rank = t.a().rows();
+        int rows = t.b().rows();
         for (int b = 0; b < count; b++) {
             k.prepare(in[b], 0, n, t.a().type().activationFormat(), loraInput);
             k.matVec(t.a(), loraInput, loraDown, 0, 0, rank);
             k.prepare(loraDown, 0, rank, t.b().type().activationFormat(), loraMiddle);
-            k.matVec(t.b(), loraMiddle, loraUp, 0, 0, t.b().rows());
-            for (int i = 0; i < t.b().rows(); i++) {
+            Arrays.fill(loraUp, 0, rows, 0f);
+            boolean quantized = loraMiddle.format() == ActivationFormat.Q8_0;
+            for (int j = 0; j < rank; j++) {
+                float v = quantized ? loraMiddle.quants()[j] * loraMiddle.scales()[j / PreparedVector.Q8_BLOCK] : loraMiddle.values()[j];
+                k.axpyF32(v, t.bColumns(), 4L * j * rows, loraUp, 0, rows);
+            }
+            for (int i = 0; i < rows; i++) {
                 out[b][offset + i] += loraUp[i] * t.scale();
             }
         }

@@ -1,6 +1,7 @@
 package dev.inferj.cli;
 
 import dev.inferj.KvCacheType;
+import dev.inferj.LoraAdapter;
 import dev.inferj.Model;
 import dev.inferj.ModelOptions;
 import dev.inferj.Session;
@@ -38,7 +39,7 @@ import picocli.CommandLine.Spec;
  * feeds random ids instead; the work per step is the same). Tokens per second are computed per
  * run and then averaged; the spread is their sample standard deviation.
  */
-@Command(name = "bench", description = "Measure prompt processing (pp) and generation (tg) speed, like llama-bench.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prompt processing (pp) and generation (tg) speed, like llama-bench.")
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -76,11 +77,17 @@ final class BenchCommand implements Callable<Integer> {
             description = "KV cache type: f32, f16 or q8_0 (default: ${DEFAULT-VALUE}).")
     KvCacheType kvType;
 
+    @Option(names = "--lora", paramLabel = "FILE", description = "Apply this LoRA adapter (scale 1) in every test.")
+    Path lora;
+
     @Option(names = "--no-warmup", description = "Skip the warm-up run of each test.")
     boolean noWarmup;
 
     @Option(names = "--progress", description = "Print each run to stderr as it happens.")
     boolean progress;
+
+    /** The adapter loaded for the model under test, or null. */
+    private LoraAdapter adapter;
 
     /** One line of the table: a test at a thread count, with the time of each measured run. */
     record Result(String test, int promptTokens, int generatedTokens, int threads, List<Long> samplesNs, Instant time) {
@@ -125,6 +132,7 @@ final class BenchCommand implements Callable<Integer> {
                     .withTileWeights(!noTiles).withTileCache(tileCache);
             long loadStart = System.nanoTime();
             try (Model m = Model.load(model, options)) {
+                adapter = lora == null ? null : m.loadAdapter(lora);
                 if (progress) {
                     log("%d threads: loaded in %.2f s", t, (System.nanoTime() - loadStart) * 1e-9);
                 }
@@ -181,7 +189,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The kernels' name, and the KV cache type where it is not llama-bench's default (its type_k column). */
     private String columnKernels(String kernels) {
-        return kvType == KvCacheType.F16 ? kernels : kernels + ", KV " + kvTypeName();
+        String label = kvType == KvCacheType.F16 ? kernels : kernels + ", KV " + kvTypeName();
+        return lora == null ? label : label + ", LoRA";
     }
 
     private String kvTypeName() {
@@ -201,6 +210,9 @@ final class BenchCommand implements Callable<Integer> {
         int vocab = m.info().vocabularySize();
         int first = v.addBos() && v.bosId() >= 0 ? v.bosId() : random.nextInt(vocab);
         try (Session session = m.newSession(SessionOptions.defaults().withCacheType(kvType))) {
+            if (adapter != null) {
+                session.setAdapters(List.of(adapter.scaled(1f)));
+            }
             if (depth > 0) {
                 session.evaluate(randomTokens(depth, first, vocab, random));
                 first = random.nextInt(vocab);

@@ -1,6 +1,7 @@
 package dev.inferj.cli;
 
 import dev.inferj.kernels.GgmlType;
+import dev.inferj.ModelForge;
 import dev.inferj.model.ForgedModel;
 import dev.inferj.model.ForgedModel.Shape;
 import dev.inferj.quantize.QuantizationMix;
@@ -23,7 +24,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code inferj forge}: writes a synthetic model of a named shape with deterministic random weights. */
-@Command(name = "forge", description = {
+@Command(name = "forge", mixinStandardHelpOptions = true, description = {
         "Write a synthetic GGUF model of a named shape with deterministic random weights, loadable by "
                 + "inferj and llama.cpp (architecture llama, SentencePiece-style vocabulary).",
         "Shapes: tiny, tiny-moe, small, mistral-7b, llama3-8b, mixtral-8x7b, falcon-7b.",
@@ -39,12 +40,19 @@ final class ForgeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--shape", required = true, paramLabel = "NAME", description = "The model shape.")
+    @Option(names = "--shape", paramLabel = "NAME", description = "The model shape (required without --lora-rank).")
     String shape;
 
-    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "The weight type of every matrix, "
-            + "or a quantization mix (see above).")
+    @Option(names = "--type", paramLabel = "TYPE", description = "The weight type of every matrix, "
+            + "or a quantization mix (see above; required without --lora-rank).")
     String type;
+
+    @Option(names = "--lora-rank", paramLabel = "R", description = "Write instead a LoRA adapter of rank R for --base: F32 "
+            + "factors on every attention and feed-forward matrix, alpha R.")
+    Integer loraRank;
+
+    @Option(names = "--base", paramLabel = "FILE", description = "The model a --lora-rank adapter is for.")
+    Path base;
 
     @Option(names = "--layers", paramLabel = "N", description = "Keep only the first N layers (default: the shape's).")
     Integer layers;
@@ -60,6 +68,18 @@ final class ForgeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (loraRank != null) {
+            if (base == null) {
+                throw new ParameterException(spec.commandLine(), "--lora-rank needs --base FILE, the model the adapter is for");
+            }
+            ModelForge.writeLora(base, loraRank, seed, out);
+            spec.commandLine().getErr().printf("wrote %s: a rank-%d LoRA adapter for %s%n", out, loraRank, base);
+            spec.commandLine().getErr().flush();
+            return 0;
+        }
+        if (shape == null || type == null) {
+            throw new ParameterException(spec.commandLine(), "give --shape and --type (or --lora-rank and --base)");
+        }
         Shape s = Usage.lookUp(spec, () -> Shape.named(shape));
         if (layers != null) {
             if (layers < 1) {
