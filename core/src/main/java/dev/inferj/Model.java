@@ -49,6 +49,9 @@ public final class Model implements AutoCloseable {
     private final WorkerPool pool;
     private final int sessionContextLength;
     private final String chatTemplateSource;
+    /** The sessions not closed yet, closed with the model. */
+    private final java.util.Set<Session> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
     private final java.util.concurrent.CopyOnWriteArrayList<LoraAdapter> adapters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile ChatTemplate chatTemplate;
     private final LoadTimings loadTimings;
@@ -66,8 +69,8 @@ public final class Model implements AutoCloseable {
         this.sessionContextLength = options.contextLength() > 0
                 ? options.contextLength()
                 : Math.min(config.contextLength(), ModelOptions.DEFAULT_CONTEXT_CAP);
-        this.pool = new WorkerPool(options.threads());
         this.chatTemplateSource = file.getString(CHAT_TEMPLATE_KEY, null);
+        this.pool = new WorkerPool(options.threads()); // last: a load that fails before it leaves no threads behind
         this.loadTimings = new LoadTimings(mapped - started, read - mapped, loaded - read, System.nanoTime() - started);
     }
 
@@ -117,7 +120,28 @@ public final class Model implements AutoCloseable {
      */
     public Session newSession(SessionOptions options) {
         int contextLength = options.contextLength() > 0 ? options.contextLength() : sessionContextLength;
-        return new Session(this, config, weights, pool, contextLength, options.cacheType());
+        synchronized (sessions) {
+            ensureOpen();
+            Session s = new Session(this, config, weights, pool, contextLength, options.cacheType());
+            sessions.add(s);
+            return s;
+        }
+    }
+
+    /** Called by a session that closes, so that {@link #close()} need not close it again. */
+    void sessionClosed(Session s) {
+        sessions.remove(s);
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the model is closed");
+        }
     }
 
     public Tokenizer tokenizer() {
@@ -285,13 +309,28 @@ public final class Model implements AutoCloseable {
      *                         non-finite value, a truncated file)
      */
     public LoraAdapter loadAdapter(Path path) {
+        ensureOpen();
         LoraAdapter adapter = LoraAdapter.load(this, path, config.architecture().ggufName(), weights.adaptable());
         adapters.add(adapter);
         return adapter;
     }
 
+    /**
+     * Frees the model: running generations on its sessions are cancelled (their callers get what was generated
+     * so far), each session waits for its current step and is closed, then the weights, threads and file go.
+     * Calling it again does nothing; any later call on the model or its sessions throws IllegalStateException.
+     */
     @Override
     public void close() {
+        List<Session> open;
+        synchronized (sessions) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            open = List.copyOf(sessions);
+        }
+        open.forEach(Session::close);
         adapters.forEach(LoraAdapter::close);
         pool.close();
         if (tileArena != null) {

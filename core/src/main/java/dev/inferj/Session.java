@@ -420,6 +420,10 @@ public final class Session implements AutoCloseable {
      */
     private Prompt chatTokens(List<ChatMessage> messages, Tools tools) {
         int[] ids = model.encodeChat(messages, tools, true);
+        if (ids.length == 0) {
+            throw new InferjException("the chat template rendered the conversation as nothing, and the vocabulary adds no BOS:"
+                    + " there is no token to run");
+        }
         int kept = 0;
         while (kept < Math.min(position, ids.length) && history[kept] == ids[kept]) {
             kept++;
@@ -485,7 +489,7 @@ public final class Session implements AutoCloseable {
 
     void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("session is closed");
+            throw new IllegalStateException(model.isClosed() ? "the model of this session is closed" : "the session is closed");
         }
     }
 
@@ -508,5 +512,6 @@ public final class Session implements AutoCloseable {
             Thread.onSpinWait();
         }
         forward.close();
+        model.sessionClosed(this);
     }
 }

@@ -5,7 +5,9 @@ import dev.inferj.kernels.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +77,7 @@ final class GgufParser {
         Map<String, GgufValue> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long at = pos;
-            String key = readString("metadata key");
+            String key = readName("metadata key");
             long typeAt = pos;
             GgufValueType type = readValueType("metadata key " + key);
             GgufValue value = readValue(key, type, typeAt, 0);
@@ -120,7 +122,7 @@ final class GgufParser {
 
     private GgufTensorInfo readTensorInfo(int alignment) {
         long at = pos;
-        String name = readString("tensor name");
+        String name = readName("tensor name");
         long rank = Integer.toUnsignedLong(readInt("tensor " + name + " dimension count"));
         if (rank < 1 || rank > MAX_DIMS) {
             throw fail(at, "tensor " + name + " has " + rank + " dimensions (1 to " + MAX_DIMS + " allowed)");
@@ -272,7 +274,22 @@ final class GgufParser {
         return n;
     }
 
+    /** A string value, decoded as llama.cpp takes it: bytes that are not UTF-8 become U+FFFD. */
     private String readString(String what) {
+        return new String(readStringBytes(what), StandardCharsets.UTF_8);
+    }
+
+    /** A key or tensor name, which the format requires to be UTF-8: anything else is refused. */
+    private String readName(String what) {
+        long at = pos;
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(readStringBytes(what))).toString();
+        } catch (CharacterCodingException e) {
+            throw fail(at, what + " is not UTF-8");
+        }
+    }
+
+    private byte[] readStringBytes(String what) {
         long at = pos;
         long len = readLong(what + " length");
         if (len < 0 || len > size - pos || len > Integer.MAX_VALUE - 8) {
@@ -280,7 +297,7 @@ final class GgufParser {
         }
         byte[] bytes = in.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
         pos += len;
-        return new String(bytes, StandardCharsets.UTF_8);
+        return bytes;
     }
 
     private boolean readBool(String what) {

@@ -3,6 +3,7 @@ package dev.inferj.model;
 import dev.inferj.GgufFormatException;
 import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufFile;
+import dev.inferj.gguf.GgufValueType;
 import dev.inferj.tokenizer.TokenizerModel;
 import dev.inferj.tokenizer.Vocabulary;
 import java.util.Arrays;
@@ -99,6 +100,11 @@ public final class VocabularyLoader {
         }
         int[] types = new int[n];
         if (f.has(TOKEN_TYPE)) {
+            if (f.value(TOKEN_TYPE).elementType() != GgufValueType.INT32) {
+                // the format (and llama.cpp) has token types as INT32; another width is a broken file, not a variant
+                throw new GgufFormatException(src + ": metadata key " + TOKEN_TYPE + " is an array of "
+                        + f.value(TOKEN_TYPE).elementType() + ", not INT32");
+            }
             long[] raw = f.getIntegerArray(TOKEN_TYPE);
             checkLength(src, TOKEN_TYPE, raw.length, n);
             for (int i = 0; i < n; i++) {

@@ -128,6 +128,42 @@ class HostileModelTest {
         loadFails(UnsupportedModelException.class, file, "blk.0.ffn_down.weight", "IQ2_XXS");
     }
 
+    /** The format requires UTF-8 keys; llama.cpp's would be garbled lookups. The bytes of one key are made invalid. */
+    @Test
+    void aKeyThatIsNotUtf8IsRejectedNamingItsOffset() throws java.io.IOException {
+        Path file = variant("stories260K.gguf", w -> w.put("zz.zzzz", dev.inferj.gguf.GgufValue.ofString("x")));
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        byte[] key = "zz.zzzz".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = indexOf(bytes, key);
+        bytes[at + 2] = (byte) 0xC3; // a lead byte followed by '.': not UTF-8
+        java.nio.file.Files.write(file, bytes);
+        loadFails(GgufFormatException.class, file, "metadata key is not UTF-8", "offset");
+    }
+
+    private static int indexOf(byte[] in, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= in.length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (in[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    /** Token types are INT32 in the format; llama.cpp refuses another width, and so does inferj. */
+    @Test
+    void tokenTypesOfAnotherWidthAreRejected() {
+        Path file = variant("stories260K.gguf", w -> {
+            long[] types = new long[512];
+            java.util.Arrays.fill(types, 1);
+            w.replace(VocabularyLoader.TOKEN_TYPE, dev.inferj.gguf.GgufValue.ofInts(dev.inferj.gguf.GgufValueType.UINT8, types));
+        });
+        loadFails(GgufFormatException.class, file, VocabularyLoader.TOKEN_TYPE, "UINT8");
+    }
+
     @Test
     void vocabularyOnlyFileHasNoWeights() {
         Path vocab = SharedData.root().resolve("tokenizer/vocab/ggml-vocab-llama-spm.gguf");
