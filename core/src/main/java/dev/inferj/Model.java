@@ -52,6 +52,9 @@ public final class Model implements AutoCloseable {
     /** The sessions not closed yet, closed with the model. */
     private final java.util.Set<Session> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** See {@link #longestPieceBytes()}; 0 until computed. */
+    private volatile int longestPiece;
+    private final java.util.concurrent.atomic.AtomicBoolean warnedLongContext = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.CopyOnWriteArrayList<LoraAdapter> adapters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile ChatTemplate chatTemplate;
     private final LoadTimings loadTimings;
@@ -120,12 +123,28 @@ public final class Model implements AutoCloseable {
      */
     public Session newSession(SessionOptions options) {
         int contextLength = options.contextLength() > 0 ? options.contextLength() : sessionContextLength;
+        if (contextLength > config.contextLength() && !warnedLongContext.getAndSet(true)) {
+            System.getLogger("dev.inferj").log(System.Logger.Level.WARNING, "sessions of {0} positions on {1}, trained for {2}:"
+                    + " past {2} its outputs may degrade", contextLength, info().name(), config.contextLength());
+        }
         synchronized (sessions) {
             ensureOpen();
             Session s = new Session(this, config, weights, pool, contextLength, options.cacheType());
             sessions.add(s);
             return s;
         }
+    }
+
+    /** The most bytes any token's text has (at least 1): a bound on how much text one token can cover. */
+    int longestPieceBytes() {
+        int longest = longestPiece;
+        if (longest == 0) {
+            for (int id = 0; id < config.vocabularySize(); id++) {
+                longest = Math.max(longest, tokenizer.pieceBytes(id).length);
+            }
+            longestPiece = longest = Math.max(1, longest);
+        }
+        return longest;
     }
 
     /** Called by a session that closes, so that {@link #close()} need not close it again. */

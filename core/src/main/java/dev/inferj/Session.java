@@ -410,6 +410,12 @@ public final class Session implements AutoCloseable {
     }
 
     private Prompt promptTokens(String prompt) {
+        // no token holds more than the longest piece's bytes, nor a char fewer than one byte: a text this long cannot fit
+        long fewestTokens = prompt.length() / model.longestPieceBytes();
+        if (fewestTokens > contextLength() - position) {
+            throw new InferjException("the prompt (" + prompt.length() + " characters, at least " + fewestTokens
+                    + " tokens) cannot fit in the session: " + position + " of " + contextLength() + " positions are used");
+        }
         boolean addBos = position == 0 && tokenizer.vocabulary().addBos();
         return new Prompt(position, tokenizer.encode(prompt, addBos, false));
     }

@@ -88,4 +88,15 @@ class LifecycleTest {
                     .tokens().length);
         }
     }
+
+    @Test
+    void aPromptThatCannotFitIsRefusedBeforeItIsTokenized() {
+        try (Model m = stories(256); Session s = m.newSession()) {
+            String huge = "once upon a time ".repeat(1_000_000); // 17 million characters
+            InferjException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                    () -> assertThrows(InferjException.class, () -> s.generate(huge, GenerateOptions.greedy())));
+            assertTrue(e.getMessage().contains("cannot fit"), e.getMessage());
+            assertEquals(0, s.position());
+        }
+    }
 }

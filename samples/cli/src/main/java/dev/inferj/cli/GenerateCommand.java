@@ -40,6 +40,10 @@ final class GenerateCommand implements Callable<Integer> {
             });
             out.println();
             out.flush();
+            if (g.stopReason() == Generation.StopReason.CONTEXT_FULL) {
+                spec.commandLine().getErr().printf("inferj: the context (%d positions) is full: the generation stopped there"
+                        + " (a larger -c, or --context-shift KEEP, lets it go on)%n", session.contextLength());
+            }
             if (spec.commandLine().getParseResult().hasMatchedOption("--verbose")) {
                 LoadTimings t = m.loadTimings();
                 OptionalLong warmUp = KernelWarmUp.lastDurationNanos();

@@ -79,22 +79,22 @@ final class SamplingArguments {
     Long seed;
 
     GenerateOptions options(Model model) {
-        GenerateOptions o = model.generateDefaults().withMaxTokens(maxTokens).withStopStrings(stops)
+        GenerateOptions o = given(model.generateDefaults(), "-n", maxTokens, GenerateOptions::withMaxTokens).withStopStrings(stops)
                 .withStopAtEndOfGeneration(!ignoreEos);
-        o = given(o, temperature, GenerateOptions::withTemperature);
-        o = given(o, topK, GenerateOptions::withTopK);
-        o = given(o, topP, GenerateOptions::withTopP);
-        o = given(o, minP, GenerateOptions::withMinP);
-        o = given(o, typicalP, GenerateOptions::withTypicalP);
-        o = given(o, repeatPenalty, GenerateOptions::withRepeatPenalty);
-        o = given(o, repeatLastN, GenerateOptions::withRepeatLastN);
-        o = given(o, frequencyPenalty, GenerateOptions::withFrequencyPenalty);
-        o = given(o, presencePenalty, GenerateOptions::withPresencePenalty);
-        o = given(o, dryMultiplier, GenerateOptions::withDryMultiplier);
-        o = given(o, seed, GenerateOptions::withSeed);
-        o = given(o, contextShift, GenerateOptions::withContextShift);
-        o = given(o, read(grammar), GenerateOptions::withGrammar);
-        o = given(o, read(jsonSchema), GenerateOptions::withJsonSchema);
+        o = given(o, "--temp", temperature, GenerateOptions::withTemperature);
+        o = given(o, "--top-k", topK, GenerateOptions::withTopK);
+        o = given(o, "--top-p", topP, GenerateOptions::withTopP);
+        o = given(o, "--min-p", minP, GenerateOptions::withMinP);
+        o = given(o, "--typical", typicalP, GenerateOptions::withTypicalP);
+        o = given(o, "--repeat-penalty", repeatPenalty, GenerateOptions::withRepeatPenalty);
+        o = given(o, "--repeat-last-n", repeatLastN, GenerateOptions::withRepeatLastN);
+        o = given(o, "--frequency-penalty", frequencyPenalty, GenerateOptions::withFrequencyPenalty);
+        o = given(o, "--presence-penalty", presencePenalty, GenerateOptions::withPresencePenalty);
+        o = given(o, "--dry-multiplier", dryMultiplier, GenerateOptions::withDryMultiplier);
+        o = given(o, "--seed", seed, GenerateOptions::withSeed);
+        o = given(o, "--context-shift", contextShift, GenerateOptions::withContextShift);
+        o = given(o, "--grammar", read(grammar), GenerateOptions::withGrammar);
+        o = given(o, "--json-schema", read(jsonSchema), GenerateOptions::withJsonSchema);
         if (xtcProbability != null || xtcThreshold != null) {
             o = o.withXtc(xtcProbability != null ? xtcProbability : o.xtcProbability(),
                     xtcThreshold != null ? xtcThreshold : o.xtcThreshold());
@@ -107,9 +107,14 @@ final class SamplingArguments {
         return o;
     }
 
-    /** {@code o} changed by {@code with} when the option was given. */
-    private static <T> GenerateOptions given(GenerateOptions o, T value, BiFunction<GenerateOptions, T, GenerateOptions> with) {
-        return value == null ? o : with.apply(o, value);
+    /** {@code o} changed by {@code with} when the option was given; a value it refuses is an error naming {@code flag}. */
+    private static <T> GenerateOptions given(GenerateOptions o, String flag, T value, BiFunction<GenerateOptions, T, GenerateOptions> with) {
+        try {
+            return value == null ? o : with.apply(o, value);
+        } catch (IllegalArgumentException e) {
+            // the record names its component ("topP must be ..."): say the flag the user typed instead
+            throw new IllegalArgumentException(flag + " " + e.getMessage().replaceFirst("^[a-zA-Z]+ ", ""), e);
+        }
     }
 
     private static String read(Path file) {
