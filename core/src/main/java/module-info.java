@@ -4,6 +4,7 @@ module dev.inferj.core {
     requires transitive dev.inferj.tokenizer;
 
     exports dev.inferj;
+    exports dev.inferj.chat;
     exports dev.inferj.gguf;
     exports dev.inferj.quantize;
 }
