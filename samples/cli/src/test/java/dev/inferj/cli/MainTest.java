@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,23 @@ class MainTest {
 
     private int run(String... args) {
         return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void everyCommandAnswersHelp() {
+        for (String command : List.of("generate", "chat", "inspect", "forge", "quantize", "bench", "tokenize", "template",
+                "serve", "lora")) {
+            out.getBuffer().setLength(0);
+            assertEquals(0, run(command, "--help"), command + ": " + err);
+            assertTrue(out.toString().startsWith("Usage: inferj " + command), command + ": " + out);
+        }
+    }
+
+    @Test
+    void aBadOptionValueIsNamedByItsFlag() {
+        String model = SharedData.model("stories260K.gguf").toString();
+        assertEquals(1, run("generate", "--model", model, "--prompt", "x", "--top-p", "3"));
+        assertTrue(err.toString().contains("--top-p must be in (0.0, 1.0], was 3.0"), err.toString());
     }
 
     @Test
