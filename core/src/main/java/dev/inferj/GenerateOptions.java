@@ -1,5 +1,6 @@
 package dev.inferj;
 
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -48,12 +49,13 @@ import java.util.function.Consumer;
  *                         nothing may follow (or an end-of-generation token is drawn where it is complete).
  *                         A grammar or schema inferj cannot honour throws {@link GrammarException} when the
  *                         generation starts.
+ * @param timeout          how long a call may run before it is cancelled ({@link #withTimeout}), or null for no limit
  */
 public record GenerateOptions(int maxTokens, float temperature, int topK, float topP, float minP, float typicalP,
                               float repeatPenalty, int repeatLastN, float frequencyPenalty, float presencePenalty,
                               Dry dry, float xtcProbability, float xtcThreshold, Map<Integer, Float> logitBias,
                               long seed, boolean stopAtEndOfGeneration, List<String> stopStrings, int contextShift,
-                              String grammar, String jsonSchema) {
+                              String grammar, String jsonSchema, Duration timeout) {
 
     public GenerateOptions {
         if (maxTokens < 0) {
@@ -100,6 +102,9 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         }
         if (grammar != null && jsonSchema != null) {
             throw new IllegalArgumentException("grammar and jsonSchema: give one at most");
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive (or null: none), was " + timeout);
         }
     }
 
@@ -149,7 +154,7 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
      */
     public static GenerateOptions defaults() {
         return new GenerateOptions(256, 0.8f, 40, 0.95f, 0.05f, 1f, 1f, 64, 0f, 0f, Dry.OFF, 0f, 0.1f, Map.of(),
-                System.nanoTime(), true, List.of(), -1, null, null);
+                System.nanoTime(), true, List.of(), -1, null, null, null);
     }
 
     /** The defaults with temperature 0: always the most likely token. */
@@ -249,6 +254,14 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
         });
     }
 
+    /**
+     * A deadline for each call: a generation still running {@code timeout} after it starts ends after its current
+     * step (or between two prompt batches) with {@link Generation.StopReason#CANCELLED} and what it has; null: none.
+     */
+    public GenerateOptions withTimeout(Duration timeout) {
+        return edit(f -> f.timeout = timeout);
+    }
+
     private GenerateOptions edit(Consumer<Fields> change) {
         Fields f = new Fields(this);
         change.accept(f);
@@ -257,6 +270,7 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
 
     /** A mutable copy of the components, so that each {@code withX} names only what it changes. */
     private static final class Fields {
+        Duration timeout;
         int maxTokens;
         float temperature;
         int topK;
@@ -299,12 +313,13 @@ public record GenerateOptions(int maxTokens, float temperature, int topK, float 
             contextShift = o.contextShift;
             grammar = o.grammar;
             jsonSchema = o.jsonSchema;
+            timeout = o.timeout;
         }
 
         GenerateOptions build() {
             return new GenerateOptions(maxTokens, temperature, topK, topP, minP, typicalP, repeatPenalty, repeatLastN,
                     frequencyPenalty, presencePenalty, dry, xtcProbability, xtcThreshold, logitBias, seed,
-                    stopAtEndOfGeneration, stopStrings, contextShift, grammar, jsonSchema);
+                    stopAtEndOfGeneration, stopStrings, contextShift, grammar, jsonSchema, timeout);
         }
     }
 

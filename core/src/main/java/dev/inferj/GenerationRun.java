@@ -54,6 +54,8 @@ final class GenerationRun {
     private Generation.StopReason reason;
     private Generation result;
     private volatile boolean cancelled;
+    /** {@link System#nanoTime()} past which the run is cancelled, from its first step; 0 for none. */
+    private long deadline;
     /** Set during {@link #next()}: {@link Session#close()} waits for the step to end. */
     private volatile boolean stepping;
 
@@ -100,7 +102,7 @@ final class GenerationRun {
     }
 
     private boolean stopRequested() {
-        return cancelled || Thread.currentThread().isInterrupted();
+        return cancelled || Thread.currentThread().isInterrupted() || deadline != 0 && System.nanoTime() - deadline > 0;
     }
 
     private static GrammarConstraint constraint(Session session, GenerateOptions options, ToolPlan tools) {
@@ -123,6 +125,9 @@ final class GenerationRun {
             return null;
         }
         stepping = true;
+        if (deadline == 0 && options.timeout() != null) {
+            deadline = System.nanoTime() + options.timeout().toNanos() | 1; // never 0
+        }
         try {
             if (stopRequested()) { // before the check below: a session closed under a generation cancels it
                 return end(Generation.StopReason.CANCELLED);

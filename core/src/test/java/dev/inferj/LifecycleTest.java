@@ -99,4 +99,19 @@ class LifecycleTest {
             assertEquals(0, s.position());
         }
     }
+
+    @Test
+    void aTimeoutEndsTheCallWithWhatItHas() {
+        try (Model m = stories(4096); Session s = m.newSession()) {
+            long start = System.nanoTime();
+            Generation g = s.generate("Once upon a time", GenerateOptions.defaults().withMaxTokens(4000)
+                    .withStopAtEndOfGeneration(false).withTimeout(Duration.ofMillis(300)));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(Generation.StopReason.CANCELLED, g.stopReason());
+            assertTrue(seconds < 5 && g.tokens().length < 4000, seconds + " s, " + g.tokens().length + " tokens");
+            assertEquals(8, s.generate(" The end.", GenerateOptions.greedy().withMaxTokens(8).withStopAtEndOfGeneration(false))
+                    .tokens().length, "the session goes on");
+        }
+        assertThrows(IllegalArgumentException.class, () -> GenerateOptions.defaults().withTimeout(Duration.ZERO));
+    }
 }
