@@ -35,4 +35,22 @@ public final class SharedData {
     public static Path reference(String file) {
         return root().resolve("reference").resolve(file);
     }
+
+    /** A chat template as plain as can be: each message as "role: content" on a line, then "assistant:". */
+    public static final String SIMPLE_CHAT_TEMPLATE =
+            "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
+
+    /** stories260K with {@code template} as its chat template ({@code tokenizer.chat_template}), written to {@code out}. */
+    public static Path storiesWithTemplate(String template, Path out) {
+        try (dev.inferj.gguf.GgufFile f = dev.inferj.gguf.GgufFile.open(model("stories260K.gguf"))) {
+            dev.inferj.gguf.GgufWriter.copyOf(f).put("tokenizer.chat_template", dev.inferj.gguf.GgufValue.ofString(template)).write(out);
+        }
+        return out;
+    }
+
+    /** The template of a real model's case in chat/cases ({@code llamacpp-Qwen-Qwen2.5-7B-Instruct}, ...). */
+    @SuppressWarnings("unchecked")
+    public static String caseTemplate(String name) {
+        return (String) ((java.util.Map<String, Object>) Json.parse(root().resolve("chat/cases/" + name + ".json"))).get("template");
+    }
 }

@@ -37,13 +37,11 @@ class ToolCallingTest {
 
     /** stories260K with the template of a shared/chat case and, as its last token, the format's trigger (so it can be biased). */
     private Model model(String templateCase, String trigger) throws IOException {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> c = (Map<String, Object>) Json.parse(SharedData.root().resolve("chat/cases/" + templateCase + ".json"));
         Path out = dir.resolve(templateCase + ".gguf");
         try (GgufFile f = GgufFile.open(SharedData.model("stories260K.gguf"))) {
             String[] tokens = f.getStringArray("tokenizer.ggml.tokens");
             tokens[tokens.length - 1] = trigger;
-            GgufWriter.copyOf(f).put("tokenizer.chat_template", GgufValue.ofString((String) c.get("template")))
+            GgufWriter.copyOf(f).put("tokenizer.chat_template", GgufValue.ofString(SharedData.caseTemplate(templateCase)))
                     .replace("tokenizer.ggml.tokens", GgufValue.ofStrings(tokens)).write(out);
         }
         return Model.load(out, ModelOptions.defaults().withContextLength(4096));

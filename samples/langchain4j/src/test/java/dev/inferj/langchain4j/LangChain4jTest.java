@@ -12,9 +12,6 @@ import dev.inferj.ModelOptions;
 import dev.inferj.Session;
 import dev.inferj.SessionOptions;
 import dev.inferj.SharedData;
-import dev.inferj.gguf.GgufFile;
-import dev.inferj.gguf.GgufValue;
-import dev.inferj.gguf.GgufWriter;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -48,12 +45,7 @@ class LangChain4jTest {
 
     @BeforeAll
     static void load() {
-        Path chat = dir.resolve("chat260k.gguf");
-        try (GgufFile f = GgufFile.open(SharedData.model("stories260K.gguf"))) {
-            GgufWriter.copyOf(f).put("tokenizer.chat_template", GgufValue.ofString(
-                    "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"))
-                    .write(chat);
-        }
+        Path chat = SharedData.storiesWithTemplate(SharedData.SIMPLE_CHAT_TEMPLATE, dir.resolve("chat260k.gguf"));
         model = Model.load(chat, ModelOptions.defaults().withContextLength(1024));
     }
 
@@ -138,13 +130,7 @@ class LangChain4jTest {
     /** Tool specifications reach the template (Qwen 2.5's, Hermes format) and the model's call comes back as a tool request. */
     @Test
     void requiredToolsComeBackAsToolExecutionRequests() throws Exception {
-        Path qwen = dir.resolve("qwen.gguf");
-        @SuppressWarnings("unchecked")
-        String template = (String) ((Map<String, Object>) Json.parse(SharedData.root()
-                .resolve("chat/cases/llamacpp-Qwen-Qwen2.5-7B-Instruct.json"))).get("template");
-        try (GgufFile f = GgufFile.open(SharedData.model("stories260K.gguf"))) {
-            GgufWriter.copyOf(f).put("tokenizer.chat_template", GgufValue.ofString(template)).write(qwen);
-        }
+        Path qwen = SharedData.storiesWithTemplate(SharedData.caseTemplate("llamacpp-Qwen-Qwen2.5-7B-Instruct"), dir.resolve("qwen.gguf"));
         try (Model m = Model.load(qwen, ModelOptions.defaults().withContextLength(2048));
                 InferjChatModel chat = new InferjChatModel(m, GenerateOptions.defaults().withTemperature(1f).withSeed(9)
                         .withMaxTokens(150), SessionOptions.defaults())) {

@@ -34,9 +34,6 @@ import dev.inferj.ModelOptions;
 import dev.inferj.Session;
 import dev.inferj.SessionOptions;
 import dev.inferj.SharedData;
-import dev.inferj.gguf.GgufFile;
-import dev.inferj.gguf.GgufValue;
-import dev.inferj.gguf.GgufWriter;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.io.InputStream;
 import java.net.URI;
@@ -74,12 +71,7 @@ class OpenAiServerTest {
 
     @BeforeAll
     static void start() {
-        Path chat = dir.resolve("chat260k.gguf");
-        try (GgufFile f = GgufFile.open(SharedData.model("stories260K.gguf"))) {
-            GgufWriter.copyOf(f).put("tokenizer.chat_template", GgufValue.ofString(
-                    "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"))
-                    .write(chat);
-        }
+        Path chat = SharedData.storiesWithTemplate(SharedData.SIMPLE_CHAT_TEMPLATE, dir.resolve("chat260k.gguf"));
         model = Model.load(chat, ModelOptions.defaults().withContextLength(8192)); // room for a generation that outlasts the overload test
         server = OpenAiServer.start(model, ServerOptions.defaults("chat260k").withPort(0).withApiKey(KEY).withQueue(1)
                 .withMaxRequestBytes(64 * 1024), SessionOptions.defaults());
@@ -206,13 +198,8 @@ class OpenAiServerTest {
      */
     @Test
     void aToolCallRoundTrip() throws Exception {
-        Path qwen = dir.resolve("qwen-template.gguf");
-        @SuppressWarnings("unchecked")
-        String template = (String) ((Map<String, Object>) dev.inferj.Json.parse(SharedData.root()
-                .resolve("chat/cases/llamacpp-Qwen-Qwen2.5-7B-Instruct.json"))).get("template");
-        try (GgufFile f = GgufFile.open(SharedData.model("stories260K.gguf"))) {
-            GgufWriter.copyOf(f).put("tokenizer.chat_template", GgufValue.ofString(template)).write(qwen);
-        }
+        Path qwen = SharedData.storiesWithTemplate(SharedData.caseTemplate("llamacpp-Qwen-Qwen2.5-7B-Instruct"),
+                dir.resolve("qwen-template.gguf"));
         try (Model m = Model.load(qwen, ModelOptions.defaults().withContextLength(2048));
                 OpenAiServer s = OpenAiServer.start(m, ServerOptions.defaults("qwen").withPort(0), SessionOptions.defaults())) {
             OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + s.port() + "/v1").apiKey("none")

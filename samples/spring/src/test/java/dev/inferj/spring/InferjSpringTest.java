@@ -9,9 +9,6 @@ import dev.inferj.GenerateOptions;
 import dev.inferj.Model;
 import dev.inferj.Session;
 import dev.inferj.SharedData;
-import dev.inferj.gguf.GgufFile;
-import dev.inferj.gguf.GgufValue;
-import dev.inferj.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,12 +42,8 @@ class InferjSpringTest {
 
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) throws IOException {
-        Path chat = Files.createTempDirectory("inferj-spring").resolve("chat260k.gguf");
-        try (GgufFile f = GgufFile.open(SharedData.model("stories260K.gguf"))) {
-            GgufWriter.copyOf(f).put("tokenizer.chat_template", GgufValue.ofString(
-                    "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"))
-                    .write(chat);
-        }
+        Path chat = SharedData.storiesWithTemplate(SharedData.SIMPLE_CHAT_TEMPLATE,
+                Files.createTempDirectory("inferj-spring").resolve("chat260k.gguf"));
         chat.toFile().deleteOnExit();
         registry.add("inferj.model.path", chat::toString);
         registry.add("inferj.model.context-length", () -> "1024");
