@@ -114,4 +114,20 @@ class LifecycleTest {
         }
         assertThrows(IllegalArgumentException.class, () -> GenerateOptions.defaults().withTimeout(Duration.ZERO));
     }
+
+    /** Text that is not valid Unicode (a lone surrogate) reads as U+FFFD, as Java's UTF-8 encoder writes it, in both tokenizer families. */
+    @Test
+    void aLoneSurrogateIsEncodedAsTheReplacementCharacter() {
+        for (String file : List.of("stories260K.gguf", "qwen2-f32.gguf")) {
+            try (Model m = Model.load(SharedData.model(file), ModelOptions.defaults().withContextLength(64))) {
+                int[] lone = m.tokenizer().encode("a\uD800b\uDC00", false, false);
+                assertEquals(java.util.Arrays.toString(m.tokenizer().encode("a\uFFFDb\uFFFD", false, false)),
+                        java.util.Arrays.toString(lone), file);
+                try (Session s = m.newSession()) {
+                    assertEquals(4, s.generate("a\uD800b", GenerateOptions.greedy().withMaxTokens(4).withStopAtEndOfGeneration(false))
+                            .tokens().length, file);
+                }
+            }
+        }
+    }
 }
