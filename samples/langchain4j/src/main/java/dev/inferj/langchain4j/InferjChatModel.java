@@ -5,6 +5,7 @@ import dev.inferj.Generation;
 import dev.inferj.Model;
 import dev.inferj.Session;
 import dev.inferj.SessionOptions;
+import dev.inferj.SessionPool;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -21,7 +22,7 @@ import java.util.Set;
 public final class InferjChatModel implements ChatModel, AutoCloseable {
     private final Model model;
     private final GenerateOptions defaults;
-    private final Sessions sessions;
+    private final SessionPool sessions;
     private final String name;
     /** Whether each call draws with a fresh seed (else the defaults' seed, for repeatable replies). */
     private final boolean freshSeeds;
@@ -39,7 +40,7 @@ public final class InferjChatModel implements ChatModel, AutoCloseable {
     private InferjChatModel(Model model, GenerateOptions defaults, SessionOptions sessionOptions, boolean freshSeeds) {
         this.model = model;
         this.defaults = defaults;
-        this.sessions = new Sessions(model, sessionOptions);
+        this.sessions = new SessionPool(model, sessionOptions);
         this.name = model.info().name();
         this.freshSeeds = freshSeeds;
     }

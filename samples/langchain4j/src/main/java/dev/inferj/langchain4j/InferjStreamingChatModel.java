@@ -4,6 +4,7 @@ import dev.inferj.GenerateOptions;
 import dev.inferj.Model;
 import dev.inferj.Session;
 import dev.inferj.SessionOptions;
+import dev.inferj.SessionPool;
 import dev.inferj.TextStream;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.StreamingChatModel;
@@ -19,7 +20,7 @@ import java.util.Set;
 public final class InferjStreamingChatModel implements StreamingChatModel, AutoCloseable {
     private final Model model;
     private final GenerateOptions defaults;
-    private final Sessions sessions;
+    private final SessionPool sessions;
     private final String name;
 
     /** With the file's recommended sampling (else llama.cpp's), replies as long as the context allows. */
@@ -30,7 +31,7 @@ public final class InferjStreamingChatModel implements StreamingChatModel, AutoC
     public InferjStreamingChatModel(Model model, GenerateOptions defaults, SessionOptions sessionOptions) {
         this.model = model;
         this.defaults = defaults;
-        this.sessions = new Sessions(model, sessionOptions);
+        this.sessions = new SessionPool(model, sessionOptions);
         this.name = model.info().name();
     }
 

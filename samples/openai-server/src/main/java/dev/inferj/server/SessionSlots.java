@@ -3,7 +3,7 @@ package dev.inferj.server;
 import dev.inferj.Model;
 import dev.inferj.Session;
 import dev.inferj.SessionOptions;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import dev.inferj.SessionPool;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,18 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * conversation's next turn (or another request with the same system prompt) reuses the common prefix.
  */
 final class SessionSlots implements AutoCloseable {
-    private final Model model;
-    private final SessionOptions sessionOptions;
+    private final SessionPool sessions;
     private final int parallel;
     private final int queue;
     private final Semaphore permits;
     private final AtomicInteger admitted = new AtomicInteger();
-    private final ConcurrentLinkedDeque<Session> idle = new ConcurrentLinkedDeque<>();
-    private final ConcurrentLinkedDeque<Session> all = new ConcurrentLinkedDeque<>();
 
     SessionSlots(Model model, SessionOptions sessionOptions, int parallel, int queue) {
-        this.model = model;
-        this.sessionOptions = sessionOptions;
+        this.sessions = new SessionPool(model, sessionOptions);
         this.parallel = parallel;
         this.queue = queue;
         this.permits = new Semaphore(parallel, true);
@@ -48,27 +44,22 @@ final class SessionSlots implements AutoCloseable {
             admitted.decrementAndGet();
             throw e;
         }
-        Session s = idle.pollFirst();
-        if (s == null) {
-            s = model.newSession(sessionOptions);
-            all.add(s);
-        }
-        return s;
+        return sessions.take();
     }
 
     void release(Session session) {
-        idle.addFirst(session);
+        sessions.give(session);
         permits.release();
         admitted.decrementAndGet();
     }
 
     /** Cancels what runs; the sessions are closed by the model's owner, or here. */
     void cancelAll() {
-        all.forEach(Session::cancel);
+        sessions.cancelAll();
     }
 
     @Override
     public void close() {
-        all.forEach(Session::close);
+        sessions.close();
     }
 }

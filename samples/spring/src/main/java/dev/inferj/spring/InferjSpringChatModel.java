@@ -6,13 +6,13 @@ import dev.inferj.Generation;
 import dev.inferj.Model;
 import dev.inferj.Session;
 import dev.inferj.SessionOptions;
+import dev.inferj.SessionPool;
 import dev.inferj.TextStream;
 import dev.inferj.Tool;
 import dev.inferj.Tools;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -49,22 +49,22 @@ public final class InferjSpringChatModel implements ChatModel, AutoCloseable {
 
     private final Model model;
     private final GenerateOptions defaults;
-    private final ConcurrentLinkedDeque<Session> idle = new ConcurrentLinkedDeque<>();
-    private final ConcurrentLinkedDeque<Session> all = new ConcurrentLinkedDeque<>();
+    private final SessionPool sessions;
 
     public InferjSpringChatModel(Model model, GenerateOptions defaults) {
         this.model = model;
         this.defaults = defaults;
+        this.sessions = new SessionPool(model, SessionOptions.defaults());
     }
 
     @Override
     public ChatResponse call(Prompt prompt) {
         Request r = request(prompt);
-        Session session = take();
+        Session session = sessions.take();
         try {
             return response(session.chat(r.messages, r.tools, r.options), r);
         } finally {
-            idle.addFirst(session);
+            sessions.give(session);
         }
     }
 
@@ -72,7 +72,7 @@ public final class InferjSpringChatModel implements ChatModel, AutoCloseable {
     public Flux<ChatResponse> stream(Prompt prompt) {
         Request r = request(prompt);
         return Flux.<ChatResponse>create(sink -> {
-            Session session = take();
+            Session session = sessions.take();
             try (TextStream text = session.streamChat(r.messages, r.tools, r.options)) {
                 sink.onDispose(text::cancel);
                 while (text.hasNext() && !sink.isCancelled()) {
@@ -87,7 +87,7 @@ public final class InferjSpringChatModel implements ChatModel, AutoCloseable {
             } catch (RuntimeException e) {
                 sink.error(e);
             } finally {
-                idle.addFirst(session);
+                sessions.give(session);
             }
         }).subscribeOn(Schedulers.boundedElastic());
     }
@@ -95,15 +95,6 @@ public final class InferjSpringChatModel implements ChatModel, AutoCloseable {
     @Override
     public ChatOptions getDefaultOptions() {
         return ToolCallingChatOptions.builder().build();
-    }
-
-    private Session take() {
-        Session s = idle.pollFirst();
-        if (s == null) {
-            s = model.newSession(SessionOptions.defaults());
-            all.add(s);
-        }
-        return s;
     }
 
     private record Request(List<ChatMessage> messages, Tools tools, GenerateOptions options) {
@@ -208,6 +199,6 @@ public final class InferjSpringChatModel implements ChatModel, AutoCloseable {
 
     @Override
     public void close() {
-        all.forEach(Session::close);
+        sessions.close();
     }
 }
