@@ -7,4 +7,7 @@ module dev.inferj.core {
     exports dev.inferj.chat;
     exports dev.inferj.gguf;
     exports dev.inferj.quantize;
+    // the benchmarks measure the grammar and sampling loops on their own
+    exports dev.inferj.grammar to dev.inferj.jmh;
+    exports dev.inferj.sampling to dev.inferj.jmh;
 }

@@ -2,7 +2,7 @@ package dev.inferj;
 
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WeightMatrix;
 import dev.inferj.model.TransformerWeights.RowSlice;

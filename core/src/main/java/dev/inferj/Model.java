@@ -4,6 +4,7 @@ import dev.inferj.chat.ChatTemplate;
 import dev.inferj.chat.ChatTemplateOptions;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.grammar.TokenTrie;
+import dev.inferj.kernels.KernelWarmUp;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WorkerPool;
 import dev.inferj.model.TileCache;
@@ -19,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * A language model loaded from a GGUF file. Loading maps the file; the weights stay in the
@@ -312,6 +314,14 @@ public final class Model implements AutoCloseable {
     /** Where the load spent its time. */
     public LoadTimings loadTimings() {
         return loadTimings;
+    }
+
+    /**
+     * How long this JVM's latest kernel warm-up took (it starts with a load and runs beside the first prompt), or empty
+     * while it runs.
+     */
+    public static OptionalLong kernelWarmUpNanos() {
+        return KernelWarmUp.lastDurationNanos();
     }
 
     /** The kernels doing the arithmetic ("scalar", "vector-512", ...). */

@@ -1,6 +1,6 @@
 package dev.inferj;
 
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.model.KvCache;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

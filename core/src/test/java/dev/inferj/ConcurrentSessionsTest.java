@@ -2,17 +2,22 @@ package dev.inferj;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
  * Eight sessions generating at once from eight threads on one model each give exactly what they
- * give alone; seeded sampling gives the same tokens with 1 and 2 worker threads.
+ * give alone, and none starves; seeded sampling gives the same tokens with 1 and 2 worker threads.
  */
 class ConcurrentSessionsTest {
     private static final String[] PROMPTS = {"Once upon a time", "The dog", "Lily went", "One day", "Tom had a",
@@ -52,6 +57,48 @@ class ConcurrentSessionsTest {
                 }
             } finally {
                 pool.shutdownNow();
+            }
+        }
+    }
+
+    /** Sessions take turns at the worker threads: when the first of four equal generations ends, none has starved. */
+    @Test
+    void sessionsShareTheWorkersFairly() throws Exception {
+        int sessions = 4;
+        int tokens = 120;
+        try (Model m = Model.load(SharedData.model("stories260K.gguf"), ModelOptions.defaults().withContextLength(256))) {
+            AtomicIntegerArray counts = new AtomicIntegerArray(sessions);
+            AtomicReference<int[]> atFirstEnd = new AtomicReference<>();
+            CountDownLatch start = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(sessions);
+            try {
+                List<Future<?>> running = new ArrayList<>();
+                for (int i = 0; i < sessions; i++) {
+                    int n = i;
+                    running.add(pool.submit(() -> {
+                        try (Session s = m.newSession()) {
+                            start.await();
+                            s.generate(PROMPTS[n], GenerateOptions.greedy().withMaxTokens(tokens).withStopAtEndOfGeneration(false),
+                                    (id, text) -> counts.incrementAndGet(n));
+                            int[] now = new int[sessions];
+                            for (int k = 0; k < sessions; k++) {
+                                now[k] = counts.get(k);
+                            }
+                            atFirstEnd.compareAndSet(null, now);
+                        }
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (Future<?> f : running) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            for (int k = 0; k < sessions; k++) {
+                assertTrue(atFirstEnd.get()[k] >= tokens / 4, "session " + k + " had " + atFirstEnd.get()[k] + " of " + tokens
+                        + " tokens when the first ended: " + Arrays.toString(atFirstEnd.get()));
             }
         }
     }

@@ -2,6 +2,9 @@ package dev.inferj.gguf;
 
 import dev.inferj.GgufFormatException;
 import dev.inferj.InferjException;
+import dev.inferj.UnsupportedModelException;
+import dev.inferj.model.VocabularyLoader;
+import dev.inferj.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -178,6 +181,17 @@ public final class GgufFile implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The vocabulary this file's {@code tokenizer.ggml.*} keys describe, read without touching the weights: for
+     * tokenizing or rendering a chat template apart from a loaded model ({@code Tokenizer.of(f.vocabulary())}).
+     *
+     * @throws GgufFormatException       a tokenizer key is missing, of the wrong type or inconsistent
+     * @throws UnsupportedModelException the tokenizer model is neither {@code llama} nor {@code gpt2}
+     */
+    public Vocabulary vocabulary() {
+        return VocabularyLoader.fromGguf(this);
     }
 
     /** The whole file. */

@@ -1,7 +1,7 @@
 package dev.inferj.gguf;
 
 import dev.inferj.GgufFormatException;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

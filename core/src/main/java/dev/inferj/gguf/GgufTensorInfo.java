@@ -1,6 +1,6 @@
 package dev.inferj.gguf;
 
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.util.Arrays;
 
 /**

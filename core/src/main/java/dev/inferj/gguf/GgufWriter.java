@@ -1,7 +1,7 @@
 package dev.inferj.gguf;
 
 import dev.inferj.InferjException;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;

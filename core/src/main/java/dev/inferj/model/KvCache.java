@@ -2,7 +2,7 @@ package dev.inferj.model;
 
 import dev.inferj.KvCacheType;
 import dev.inferj.kernels.ActivationFormat;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.PreparedVector;
 import java.lang.foreign.Arena;

@@ -394,13 +394,13 @@ public final class TransformerForward {
             if (m == 0) {
                 continue;
             }
-            ActivationFormat format = experts.gate()[e].type().activationFormat();
+            ActivationFormat format = ActivationFormat.of(experts.gate()[e].type());
             for (int j = 0; j < m; j++) {
                 k.prepare(xb[tokenOf[j]], 0, embd, format, expertInput[j]);
             }
             projection.run(experts.gate()[e], expertInput, m, gate, 0);
             projection.run(experts.up()[e], expertInput, m, up, 0);
-            ActivationFormat hiddenFormat = experts.down()[e].type().activationFormat();
+            ActivationFormat hiddenFormat = ActivationFormat.of(experts.down()[e].type());
             for (int j = 0; j < m; j++) {
                 activate(gate[j], up[j], ff);
                 k.prepare(gate[j], 0, ff, hiddenFormat, expertHidden[j]);
@@ -427,7 +427,7 @@ public final class TransformerForward {
      * input in the same format.
      */
     private void project(float[][] in, int n, WeightMatrix weights, float[][] out, int offset, boolean sameInput) {
-        ActivationFormat format = weights.type().activationFormat();
+        ActivationFormat format = ActivationFormat.of(weights.type());
         if (!sameInput || prepared[0].format() != format) {
             for (int b = 0; b < count; b++) {
                 k.prepare(in[b], 0, n, format, prepared[b]);
@@ -458,9 +458,9 @@ public final class TransformerForward {
         int rank = t.a().rows();
         int rows = t.b().rows();
         for (int b = 0; b < count; b++) {
-            k.prepare(in[b], 0, n, t.a().type().activationFormat(), loraInput);
+            k.prepare(in[b], 0, n, ActivationFormat.of(t.a().type()), loraInput);
             k.matVec(t.a(), loraInput, loraDown, 0, 0, rank);
-            k.prepare(loraDown, 0, rank, t.b().type().activationFormat(), loraMiddle);
+            k.prepare(loraDown, 0, rank, ActivationFormat.of(t.b().type()), loraMiddle);
             Arrays.fill(loraUp, 0, rows, 0f);
             boolean quantized = loraMiddle.format() == ActivationFormat.Q8_0;
             for (int j = 0; j < rank; j++) {

@@ -5,7 +5,7 @@ import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufWriter;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.Quantizer;
 import dev.inferj.kernels.WeightMatrix;

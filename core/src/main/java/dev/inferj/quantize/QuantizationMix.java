@@ -1,6 +1,6 @@
 package dev.inferj.quantize;
 
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;

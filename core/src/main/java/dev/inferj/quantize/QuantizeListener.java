@@ -1,6 +1,6 @@
 package dev.inferj.quantize;
 
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 
 /** Told how far {@link ModelQuantizer} has come: after each piece of a tensor it has produced. */
 @FunctionalInterface

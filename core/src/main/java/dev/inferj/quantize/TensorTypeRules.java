@@ -2,7 +2,7 @@ package dev.inferj.quantize;
 
 import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufTensorInfo;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.inferj.GgufFormatException;
 import dev.inferj.InferjException;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Method;

@@ -10,7 +10,7 @@ import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.gguf.GgufWriter;
 import dev.inferj.kernels.Bf16;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

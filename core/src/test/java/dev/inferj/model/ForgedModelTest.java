@@ -14,7 +14,7 @@ import dev.inferj.ModelOptions;
 import dev.inferj.Session;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WeightMatrix;
 import dev.inferj.model.ForgedModel.Shape;

@@ -12,7 +12,7 @@ import dev.inferj.Session;
 import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufWriter;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.kernels.Rope;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import org.junit.jupiter.api.Test;
 
 /** {@link QuantizationMix} names llama-quantize's types and their {@code general.file_type} numbers. */

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.inferj.UnsupportedModelException;
 import dev.inferj.gguf.GgufTensorInfo;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.inferj.jmh;
 
 import dev.inferj.kernels.ActivationFormat;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.ScalarKernels;

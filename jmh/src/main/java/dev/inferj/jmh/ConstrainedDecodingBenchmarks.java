@@ -3,10 +3,9 @@ package dev.inferj.jmh;
 import dev.inferj.GenerateOptions;
 import dev.inferj.Generation;
 import dev.inferj.Model;
+import dev.inferj.ModelForge;
 import dev.inferj.ModelOptions;
 import dev.inferj.Session;
-import dev.inferj.kernels.GgmlType;
-import dev.inferj.model.ForgedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +58,7 @@ public class ConstrainedDecodingBenchmarks {
     @Setup
     public void setUp() throws IOException {
         file = Files.createTempFile("inferj-bench-small", ".gguf");
-        ForgedModel.of(ForgedModel.Shape.named("small"), GgmlType.Q4_0, 42).write(file, Runtime.getRuntime().availableProcessors());
+        ModelForge.of("small", "q4_0", 42).write(file, Runtime.getRuntime().availableProcessors());
         model = Model.load(file, ModelOptions.defaults().withContextLength(256));
         options = GenerateOptions.defaults().withTemperature(1f).withMaxTokens(TOKENS).withStopAtEndOfGeneration(false);
         if (constraint.equals("json-schema")) {

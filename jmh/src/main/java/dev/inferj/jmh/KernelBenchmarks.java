@@ -1,6 +1,7 @@
 package dev.inferj.jmh;
 
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
+import dev.inferj.kernels.ActivationFormat;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.PreparedVector;
 import dev.inferj.kernels.ScalarKernels;
@@ -104,7 +105,7 @@ public class KernelBenchmarks {
                 activation[i] = (float) rnd.nextGaussian();
             }
             batch[b] = new PreparedVector(cols);
-            vector.prepare(activation, 0, cols, t.activationFormat(), batch[b]);
+            vector.prepare(activation, 0, cols, ActivationFormat.of(t), batch[b]);
         }
         x = batch[0];
         out = new float[rows];

@@ -1,10 +1,9 @@
 package dev.inferj.jmh;
 
 import dev.inferj.Model;
+import dev.inferj.ModelForge;
 import dev.inferj.ModelOptions;
 import dev.inferj.Session;
-import dev.inferj.kernels.GgmlType;
-import dev.inferj.model.ForgedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,9 +72,8 @@ public class ModelBenchmarks {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        ForgedModel.Shape s = ForgedModel.Shape.named(shape).withBlockCount(layers);
         file = Files.createTempFile("inferj-bench-" + shape + "-" + type, ".gguf");
-        ForgedModel.of(s, GgmlType.valueOf(type), 42).write(file, Runtime.getRuntime().availableProcessors());
+        ModelForge.of(shape, type, 42).withLayers(layers).write(file, Runtime.getRuntime().availableProcessors());
         ModelOptions options = ModelOptions.defaults().withContextLength(DECODE_CONTEXT).withTileWeights(tiles);
         model = Model.load(file, threads > 0 ? options.withThreads(threads) : options);
         decode = model.newSession();

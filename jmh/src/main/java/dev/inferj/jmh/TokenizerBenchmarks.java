@@ -1,7 +1,6 @@
 package dev.inferj.jmh;
 
 import dev.inferj.gguf.GgufFile;
-import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,7 +65,7 @@ public class TokenizerBenchmarks {
     public void setUp() throws IOException {
         Path root = Path.of(shared);
         try (GgufFile f = GgufFile.open(root.resolve("tokenizer/vocab/ggml-vocab-" + vocabulary + ".gguf"))) {
-            tokenizer = Tokenizer.of(VocabularyLoader.fromGguf(f));
+            tokenizer = Tokenizer.of(f.vocabulary());
         }
         StringBuilder corpus = new StringBuilder();
         try (Stream<Path> inputs = Files.list(root.resolve("tokenizer/llamacpp-tests"))) {

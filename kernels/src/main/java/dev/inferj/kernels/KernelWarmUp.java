@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -140,7 +141,7 @@ public final class KernelWarmUp {
                     commonKernels.run();
                 }
                 for (WeightMatrix w : matrices) {
-                    PreparedVector[] xs = w.type().activationFormat() == ActivationFormat.Q8_K ? kBatch : batch;
+                    PreparedVector[] xs = ActivationFormat.of(w.type()) == ActivationFormat.Q8_K ? kBatch : batch;
                     k.matVec(w, xs[0], out[0], 0, 0, rows);
                     k.matMul(w, xs, xs.length, out, 0, 0, rows);
                 }

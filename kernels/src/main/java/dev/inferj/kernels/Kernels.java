@@ -26,7 +26,7 @@ public interface Kernels {
 
     /**
      * {@code out[outOffset + r] = row r of w · x} for {@code r} in {@code [fromRow, toRow)}.
-     * {@code x} must have been prepared for {@code w.type().activationFormat()} with {@code w.cols()} elements.
+     * {@code x} must have been prepared for {@code ActivationFormat.of(w.type())} with {@code w.cols()} elements.
      */
     void matVec(WeightMatrix w, PreparedVector x, float[] out, int outOffset, int fromRow, int toRow);
 

@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import static dev.inferj.kernels.VectorKernels.F;
 import static dev.inferj.kernels.VectorKernels.H;
 import static dev.inferj.kernels.VectorKernels.I;

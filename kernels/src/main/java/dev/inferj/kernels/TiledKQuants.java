@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import static dev.inferj.kernels.ScalarKernels.BYTE;
 import static dev.inferj.kernels.ScalarKernels.F16_LAYOUT;
 import static dev.inferj.kernels.TileLayout.TILE_ROWS;

@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;
@@ -63,7 +64,7 @@ class GgmlDotProductBitsTest {
             }
             ScalarKernels k = new ScalarKernels();
             PreparedVector px = new PreparedVector(cols);
-            k.prepare(x, 0, cols, type.activationFormat(), px);
+            k.prepare(x, 0, cols, ActivationFormat.of(type), px);
             float actual = k.dotRow(new WeightMatrix("ggml row", type, data, 1, cols), 0, px);
             assertEquals(Integer.toHexString(Integer.parseUnsignedInt(expected.substring(2), 16)),
                     Integer.toHexString(Float.floatToRawIntBits(actual)), type + ": " + actual);

@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.inferj.kernels.KernelAgreement.Values;
@@ -78,7 +79,7 @@ class InterpretedBitsTest {
             try (Arena arena = Arena.ofConfined()) {
                 WeightMatrix w = KernelAgreement.weights(arena, t, rows, cols, rnd);
                 PreparedVector x = new PreparedVector(cols);
-                k.prepare(KernelAgreement.values(rnd, Values.GAUSSIAN, cols), 0, cols, t.activationFormat(), x);
+                k.prepare(KernelAgreement.values(rnd, Values.GAUSSIAN, cols), 0, cols, ActivationFormat.of(t), x);
                 float[] out = new float[rows];
                 k.matVec(w, x, out, 0, 0, rows);
                 h = mix(h, out);
@@ -86,7 +87,7 @@ class InterpretedBitsTest {
                 float[][] batchOut = new float[batch.length][rows];
                 for (int b = 0; b < batch.length; b++) {
                     batch[b] = new PreparedVector(cols);
-                    k.prepare(KernelAgreement.values(rnd, Values.GAUSSIAN, cols), 0, cols, t.activationFormat(), batch[b]);
+                    k.prepare(KernelAgreement.values(rnd, Values.GAUSSIAN, cols), 0, cols, ActivationFormat.of(t), batch[b]);
                 }
                 k.matMul(w, batch, batch.length, batchOut, 0, 0, rows);
                 for (float[] o : batchOut) {

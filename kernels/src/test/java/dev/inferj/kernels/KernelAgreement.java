@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -208,7 +209,7 @@ final class KernelAgreement {
             WeightMatrix w = weights(arena, type, rows, cols, rnd);
             float[] x = values(rnd, kind, cols);
             PreparedVector px = new PreparedVector(cols + rnd.nextInt(40));
-            reference.prepare(x, 0, cols, type.activationFormat(), px);
+            reference.prepare(x, 0, cols, ActivationFormat.of(type), px);
             int from = rnd.nextInt(rows);
             int to = from + 1 + rnd.nextInt(rows - from);
             int outOffset = rnd.nextInt(3);
@@ -240,7 +241,7 @@ final class KernelAgreement {
             float[][] actualBatch = new float[3][rows + outOffset];
             for (int t = 0; t < batch.length; t++) {
                 batch[t] = new PreparedVector(cols);
-                reference.prepare(t == 1 ? x : values(rnd, kind, cols), 0, cols, type.activationFormat(), batch[t]);
+                reference.prepare(t == 1 ? x : values(rnd, kind, cols), 0, cols, ActivationFormat.of(type), batch[t]);
             }
             reference.matMul(w, batch, batch.length, expectedBatch, outOffset, from, to);
             candidate.matMul(w, batch, batch.length, actualBatch, outOffset, from, to);
@@ -270,7 +271,7 @@ final class KernelAgreement {
         try (Arena arena = Arena.ofConfined()) {
             WeightMatrix w = weights(arena, type, rows, cols, rnd);
             PreparedVector px = new PreparedVector(cols + rnd.nextInt(40));
-            reference.prepare(values(rnd, kind, cols), 0, cols, type.activationFormat(), px);
+            reference.prepare(values(rnd, kind, cols), 0, cols, ActivationFormat.of(type), px);
             int from = rnd.nextInt(rows);
             int to = from + 1 + rnd.nextInt(rows - from);
             float[] expected = new float[rows];
@@ -299,7 +300,7 @@ final class KernelAgreement {
             float[][] batch = new float[count][rows];
             for (int b = 0; b < count; b++) {
                 x[b] = new PreparedVector(cols + rnd.nextInt(40));
-                candidate.prepare(values(rnd, kind, cols), 0, cols, type.activationFormat(), x[b]);
+                candidate.prepare(values(rnd, kind, cols), 0, cols, ActivationFormat.of(type), x[b]);
             }
             candidate.matMul(w, x, count, batch, 0, from, to);
             float[] single = new float[rows];
@@ -340,7 +341,7 @@ final class KernelAgreement {
             float[][] scalarTiled = new float[count][rows + 1];
             for (int b = 0; b < count; b++) {
                 x[b] = new PreparedVector(cols + rnd.nextInt(40));
-                candidate.prepare(values(rnd, kind, cols), 0, cols, type.activationFormat(), x[b]);
+                candidate.prepare(values(rnd, kind, cols), 0, cols, ActivationFormat.of(type), x[b]);
                 reference.matVec(w, x[b], expected[b], 1, 0, rows);
             }
             int from = TileLayout.TILE_ROWS * rnd.nextInt(tiles);

@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;

@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
@@ -51,7 +52,7 @@ class QuantizedDotPropertiesTest {
             }
             int offset = rnd.nextInt(4);
             PreparedVector px = new PreparedVector(cols + rnd.nextInt(300));
-            k.prepare(x, offset, cols, type.activationFormat(), px);
+            k.prepare(x, offset, cols, ActivationFormat.of(type), px);
             double[] a = activationValues(px, cols);
 
             float[] row = new float[cols];
@@ -131,7 +132,7 @@ class QuantizedDotPropertiesTest {
     /** Q8_1 only: what using s instead of d_F16 * sum(q) moves each block's minimum term by. */
     private static double blockSumRounding(GgmlType type, MemorySegment data, long rowOffset, PreparedVector px,
             int blocks) {
-        if (type.activationFormat() != ActivationFormat.Q8_1) {
+        if (ActivationFormat.of(type) != ActivationFormat.Q8_1) {
             return 0;
         }
         double total = 0;

@@ -1,5 +1,6 @@
 package dev.inferj.kernels;
 
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.kernels.KernelAgreement.Values;
 import java.util.List;
 import net.jqwik.api.Arbitraries;

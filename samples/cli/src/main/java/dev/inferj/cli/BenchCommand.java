@@ -6,6 +6,7 @@ import dev.inferj.Model;
 import dev.inferj.ModelOptions;
 import dev.inferj.Session;
 import dev.inferj.SessionOptions;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.tokenizer.Vocabulary;
@@ -294,10 +295,10 @@ final class BenchCommand implements Callable<Integer> {
     static String fileType(GgufFile f) {
         long id = f.getLong("general.file_type", -1);
         if (id < 0) {
-            java.util.Map<dev.inferj.kernels.GgmlType, Long> counts = f.tensors().stream()
+            java.util.Map<GgmlType, Long> counts = f.tensors().stream()
                     .collect(Collectors.groupingBy(GgufTensorInfo::type, Collectors.counting()));
             return counts.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
-                    .map(e -> (e.getKey() == dev.inferj.kernels.GgmlType.F32 ? "all F32" : e.getKey().name()) + " (guessed)")
+                    .map(e -> (e.getKey() == GgmlType.F32 ? "all F32" : e.getKey().name()) + " (guessed)")
                     .orElse("?");
         }
         return switch ((int) id) {

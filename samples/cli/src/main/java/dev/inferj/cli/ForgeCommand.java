@@ -1,20 +1,13 @@
 package dev.inferj.cli;
 
-import dev.inferj.kernels.GgmlType;
 import dev.inferj.ModelForge;
-import dev.inferj.model.ForgedModel;
-import dev.inferj.model.ForgedModel.Shape;
-import dev.inferj.quantize.QuantizationMix;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -80,31 +73,16 @@ final class ForgeCommand implements Callable<Integer> {
         if (shape == null || type == null) {
             throw new ParameterException(spec.commandLine(), "give --shape and --type (or --lora-rank and --base)");
         }
-        Shape s = Usage.lookUp(spec, () -> Shape.named(shape));
+        ModelForge forge = Usage.lookUp(spec, () -> ModelForge.of(shape, type, seed));
         if (layers != null) {
             if (layers < 1) {
                 throw new ParameterException(spec.commandLine(), "--layers must be at least 1, was " + layers);
             }
-            s = s.withBlockCount(layers);
+            forge = forge.withLayers(layers);
         }
         int n = threads.resolve(spec);
-        GgmlType t = ForgedModel.TYPES.stream().filter(x -> x.name().equalsIgnoreCase(type)).findFirst().orElse(null);
-        ForgedModel model;
-        String what;
-        if (t != null) {
-            model = ForgedModel.of(s, t, seed);
-            what = t.toString();
-        } else {
-            QuantizationMix mix = mixes().stream().filter(m -> m.name().equalsIgnoreCase(type)).findFirst()
-                    .orElseThrow(() -> new ParameterException(spec.commandLine(), "no type " + type + " (types: "
-                            + ForgedModel.TYPES.stream().map(x -> x.name().toLowerCase(Locale.ROOT))
-                                    .collect(Collectors.joining(", ")) + "; mixes: "
-                            + mixes().stream().map(QuantizationMix::lowerName).collect(Collectors.joining(", ")) + ")"));
-            model = ForgedModel.of(s, mix, seed);
-            what = mix + " mix";
-        }
         long start = System.nanoTime();
-        model.write(out, n);
+        forge.write(out, n);
         double seconds = (System.nanoTime() - start) / 1e9;
         PrintWriter err = spec.commandLine().getErr();
         long bytes;
@@ -114,15 +92,9 @@ final class ForgeCommand implements Callable<Integer> {
             throw new UncheckedIOException(out + ": written but cannot be read back: " + e.getMessage(), e);
         }
         err.printf(Locale.ROOT, "wrote %s: %s, %d layers, %s, %s parameters, %s in %.1f s (%d threads)%n",
-                out, s.name(), s.blockCount(), what, BenchCommand.parameters(s.parameterCount()), BenchCommand.bytes(bytes),
-                seconds, n);
+                out, forge.shape(), forge.layers(), forge.typeDescription(), BenchCommand.parameters(forge.parameterCount()),
+                BenchCommand.bytes(bytes), seconds, n);
         err.flush();
         return 0;
-    }
-
-    /** The quantization mixes that are not the name of one type. */
-    private static List<QuantizationMix> mixes() {
-        return Arrays.stream(QuantizationMix.values())
-                .filter(m -> ForgedModel.TYPES.stream().noneMatch(t -> t.name().equals(m.name()))).toList();
     }
 }

@@ -4,7 +4,6 @@ import dev.inferj.Generation;
 import dev.inferj.LoadTimings;
 import dev.inferj.Model;
 import dev.inferj.Session;
-import dev.inferj.kernels.KernelWarmUp;
 import java.io.PrintWriter;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -46,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             if (spec.commandLine().getParseResult().hasMatchedOption("--verbose")) {
                 LoadTimings t = m.loadTimings();
-                OptionalLong warmUp = KernelWarmUp.lastDurationNanos();
+                OptionalLong warmUp = Model.kernelWarmUpNanos();
                 spec.commandLine().getErr().printf("load: map %d ms, vocabulary %d ms, weights %d ms, total %d ms | prompt %d ms"
                         + " (waiting for the kernel warm-up %d ms) | kernel warm-up %s%n", t.mapNanos() / 1_000_000,
                         t.vocabularyNanos() / 1_000_000, t.weightsNanos() / 1_000_000, t.totalNanos() / 1_000_000,

@@ -6,7 +6,6 @@ import dev.inferj.chat.ChatTemplate;
 import dev.inferj.chat.ChatTemplateException;
 import dev.inferj.chat.JsonReader;
 import dev.inferj.gguf.GgufFile;
-import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Vocabulary;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -98,7 +97,7 @@ final class TemplateCommand implements Callable<Integer> {
                             + "); give one with --template");
                 }
                 if (bos == null || eos == null) {
-                    Vocabulary v = VocabularyLoader.fromGguf(f);
+                    Vocabulary v = f.vocabulary();
                     bosToken = v.bosId() >= 0 ? v.tokens()[v.bosId()] : "";
                     eosToken = v.eosId() >= 0 ? v.tokens()[v.eosId()] : "";
                 }

@@ -2,7 +2,6 @@ package dev.inferj.cli;
 
 import dev.inferj.chat.JsonReader;
 import dev.inferj.gguf.GgufFile;
-import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,7 +60,7 @@ final class TokenizeCommand implements Callable<Integer> {
         }
         Tokenizer tokenizer;
         try (GgufFile f = GgufFile.open(model)) {
-            tokenizer = Tokenizer.of(VocabularyLoader.fromGguf(f));
+            tokenizer = Tokenizer.of(f.vocabulary());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (addBos && !tokenizer.vocabulary().addBos()) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.inferj.SharedData;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufWriter;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

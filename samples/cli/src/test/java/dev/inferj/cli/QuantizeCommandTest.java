@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.inferj.SharedData;
-import dev.inferj.kernels.GgmlType;
+import dev.inferj.ggml.GgmlType;
 import dev.inferj.quantize.QuantizeListener;
 import java.io.IOException;
 import java.io.PrintWriter;

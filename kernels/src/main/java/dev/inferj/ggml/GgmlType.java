@@ -1,4 +1,4 @@
-package dev.inferj.kernels;
+package dev.inferj.ggml;
 
 /**
  * The tensor types of ggml as GGUF files number them, with their block layout.
@@ -102,24 +102,6 @@ public enum GgmlType {
         return switch (this) {
             case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
-        };
-    }
-
-    /**
-     * The form an activation vector takes before a product with weights of this type,
-     * as ggml does it (its {@code vec_dot_type}): F32 stays F32, F16 and BF16 round the activation
-     * to that type, 32-element types quantize it to Q8_0 blocks, or to Q8_1 blocks when the weights
-     * carry a minimum, and the 256-element K-quants to Q8_K blocks.
-     */
-    public ActivationFormat activationFormat() {
-        return switch (this) {
-            case F32 -> ActivationFormat.F32;
-            case F16 -> ActivationFormat.F16;
-            case BF16 -> ActivationFormat.BF16;
-            case Q8_0, Q4_0, Q5_0 -> ActivationFormat.Q8_0;
-            case Q4_1, Q5_1 -> ActivationFormat.Q8_1;
-            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> ActivationFormat.Q8_K;
-            default -> throw new UnsupportedOperationException("no kernels for " + this + " weights yet");
         };
     }
 }

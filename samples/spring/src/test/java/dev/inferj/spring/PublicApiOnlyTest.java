@@ -1,0 +1,12 @@
+package dev.inferj.spring;
+
+import dev.inferj.PublicApi;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class PublicApiOnlyTest {
+    @Test
+    void usesOnlyWhatInferjExports() {
+        PublicApi.assertOnlyExportedPackagesUsed(Path.of("target/classes"));
+    }
+}
