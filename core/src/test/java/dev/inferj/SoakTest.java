@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
  * 200 generations with random options on one model from 8 threads, some cancelled and some with their session
  * closed under them from another thread, then the model closed with sessions still open: every output equals (or,
  * cut short, begins) its solo run, and no worker thread or mapping of the file is left. A watchdog fails a deadlock.
+ * CI runs one round (~25 s); {@code -Dinferj.soak.rounds=N} runs N, each with its own jobs, for a longer soak:
+ * {@code ./mvnw verify -pl core -Dtest=SoakTest -Dinferj.soak.rounds=40}.
  */
 class SoakTest {
     private record Job(String prompt, GenerateOptions options, int interference, int delayMillis) {
@@ -31,13 +33,17 @@ class SoakTest {
 
     @Test
     void eightThreadsOfMixedWorkThenAClose() {
-        assertTimeoutPreemptively(Duration.ofSeconds(120), this::soak);
+        int rounds = Integer.getInteger("inferj.soak.rounds", 1);
+        for (int round = 0; round < rounds; round++) {
+            long seed = 2026 + round;
+            assertTimeoutPreemptively(Duration.ofSeconds(120), () -> soak(seed), "round " + round);
+        }
     }
 
-    private void soak() throws Exception {
+    private void soak(long seed) throws Exception {
         Path file = SharedData.model("stories260K.gguf");
         int threadsBefore = workerThreads();
-        Random random = new Random(2026);
+        Random random = new Random(seed);
         String[] prompts = {"Once upon a time", "The little dog", "Lily and Tom went", "One day, a bird", "The sun"};
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
