@@ -112,6 +112,30 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
+     * An F16 cache's key of kv-head {@code head} at {@code position} dotted with four queries at the same offset, in
+     * the order of ggml's batched product: {@code dots[0, 4)} get the bits {@link #keyDot} gives each.
+     */
+    public void keyDots4(Kernels k, int layer, int position, int head, float[] q0, float[] q1, float[] q2, float[] q3,
+            int queryOffset, float[] dots) {
+        k.dotF16x4(memory, keyOffset(layer, position, head), q0, q1, q2, q3, queryOffset, headDim, dots, 0);
+    }
+
+    /**
+     * An F16 cache's value of kv-head {@code head} at {@code position} added to four sums with the four
+     * {@code probabilities}, each as {@link #addValue} adds it.
+     */
+    public void addValues4(Kernels k, float[] probabilities, int layer, int position, int head, float[] sums, int offset0,
+            int offset1, int offset2, int offset3) {
+        k.axpyF16x4(memory, valueOffset(layer, position, head), headDim, roundedToF16(probabilities[0]),
+                roundedToF16(probabilities[1]), roundedToF16(probabilities[2]), roundedToF16(probabilities[3]), sums,
+                offset0, offset1, offset2, offset3);
+    }
+
+    private static float roundedToF16(float x) {
+        return Float.float16ToFloat(Float.floatToFloat16(x));
+    }
+
+    /**
      * {@code sums[offset, offset + headDim) += probability * value} of kv-head {@code head} at {@code position};
      * with an F16 cache the probability is rounded to F16 first, as ggml does.
      */
@@ -119,7 +143,7 @@ public final class KvCache implements AutoCloseable {
         long value = valueOffset(layer, position, head);
         switch (type) {
             case F32 -> k.axpyF32(probability, memory, value, sums, offset, headDim);
-            case F16 -> k.axpyF16(Float.float16ToFloat(Float.floatToFloat16(probability)), memory, value, sums, offset, headDim);
+            case F16 -> k.axpyF16(roundedToF16(probability), memory, value, sums, offset, headDim);
             case Q8_0 -> k.axpyQ8_0(probability, memory, value, sums, offset, headDim);
         }
     }

@@ -27,6 +27,8 @@ public final class TransformerForward {
     public static final int MAX_BATCH = 32;
     /** llama.cpp's default batch size, which decides whether it sums in its batched order. */
     private static final int GGML_BATCH = 512;
+    /** A prompt's queries meet each F16 key and value of the cache four at a time (the conversion was the cost). */
+    private static final int QUERIES_A_PASS = 4;
 
     private final ModelConfig c;
     private final TransformerWeights w;
@@ -134,7 +136,7 @@ public final class TransformerForward {
         logits = new float[1][c.vocabularySize()];
         int lanes = kernels.lanes();
         scoreStretch = (contextLength + lanes - 1) / lanes * lanes;
-        scores = new float[c.headCount() * scoreStretch];
+        scores = new float[c.headCount() * QUERIES_A_PASS * scoreStretch];
         partialSums = new float[c.headCount() * 4 * lanes * c.headDim()];
         prepared = new PreparedVector[MAX_BATCH];
         query = new PreparedVector[MAX_BATCH];
@@ -542,33 +544,111 @@ public final class TransformerForward {
          */
         @Override
         public void run(int fromHead, int toHead) {
-            int hd = c.headDim();
             int group = c.headCount() / c.headCountKv();
-            int lanes = k.lanes();
-            int rows = batched ? lanes : 4 * lanes;
-            int s = fromHead * scoreStretch; // this share's own stretch of the scores buffer
-            int p = fromHead * 4 * lanes * hd; // and of the partial sums
+            int s = fromHead * QUERIES_A_PASS * scoreStretch; // this share's own stretches of the scores buffer
+            int p = fromHead * 4 * k.lanes() * c.headDim(); // and of the partial sums
+            boolean fourAPass = batched && cache.type() == KvCacheType.F16;
+            float[] dots = fourAPass ? new float[QUERIES_A_PASS] : null;
             for (int h = fromHead; h < toHead; h++) {
                 int kvHead = h / group;
-                for (int b = 0; b < count; b++) {
-                    int last = position + b;
-                    int first = c.isLocalLayer(layer) ? Math.max(0, last - c.slidingWindow() + 1) : 0;
-                    int start = first - first % lanes;
-                    int end = Math.min(scoreStretch, (last + lanes) / lanes * lanes);
-                    Arrays.fill(scores, s, s + end - start, Float.NEGATIVE_INFINITY);
-                    for (int t = first; t <= last; t++) {
-                        scores[s + t - start] = cache.keyDot(k, layer, t, kvHead, query[b], h * hd, batched) * attentionScale;
-                    }
-                    if (c.attentionSoftcap() > 0f) {
-                        softcap(scores, s + first - start, last - first + 1, c.attentionSoftcap());
-                    }
-                    k.softmax(scores, s, end - start);
-                    Arrays.fill(partialSums, p, p + rows * hd, 0f);
-                    for (int t = first; t <= last; t++) {
-                        cache.addValue(k, scores[s + t - start], layer, t, kvHead, partialSums, p + t % rows * hd);
-                    }
-                    k.sumRows(partialSums, p, rows, hd, attentionOut[b], h * hd);
+                int b = 0;
+                for (; fourAPass && b + QUERIES_A_PASS <= count; b += QUERIES_A_PASS) {
+                    attendFour(h, kvHead, b, s, p, dots);
                 }
+                for (; b < count; b++) {
+                    attendOne(h, kvHead, b, s, p);
+                }
+            }
+        }
+
+        private int last(int b) {
+            return position + b;
+        }
+
+        private int first(int b) {
+            return c.isLocalLayer(layer) ? Math.max(0, last(b) - c.slidingWindow() + 1) : 0;
+        }
+
+        /** Where token {@code b}'s scores start: its first position rounded down to whole vectors. */
+        private int start(int b) {
+            return first(b) - first(b) % k.lanes();
+        }
+
+        /** Masks token {@code b}'s stretch of scores at {@code s}, then returns its end (past whole vectors). */
+        private int maskScores(int b, int s) {
+            int lanes = k.lanes();
+            int end = Math.min(scoreStretch, (last(b) + lanes) / lanes * lanes);
+            Arrays.fill(scores, s, s + end - start(b), Float.NEGATIVE_INFINITY);
+            return end;
+        }
+
+        private void softmax(int b, int s, int end) {
+            if (c.attentionSoftcap() > 0f) {
+                softcap(scores, s + first(b) - start(b), last(b) - first(b) + 1, c.attentionSoftcap());
+            }
+            k.softmax(scores, s, end - start(b));
+        }
+
+        private void attendOne(int h, int kvHead, int b, int s, int p) {
+            int hd = c.headDim();
+            int rows = batched ? k.lanes() : 4 * k.lanes();
+            int start = start(b);
+            int end = maskScores(b, s);
+            for (int t = first(b); t <= last(b); t++) {
+                scores[s + t - start] = cache.keyDot(k, layer, t, kvHead, query[b], h * hd, batched) * attentionScale;
+            }
+            softmax(b, s, end);
+            Arrays.fill(partialSums, p, p + rows * hd, 0f);
+            for (int t = first(b); t <= last(b); t++) {
+                cache.addValue(k, scores[s + t - start], layer, t, kvHead, partialSums, p + t % rows * hd);
+            }
+            k.sumRows(partialSums, p, rows, hd, attentionOut[b], h * hd);
+        }
+
+        /**
+         * Tokens {@code b .. b + 3} of a batch over an F16 cache, each key and value converted once for the four of
+         * them: every token's sums in the order {@link #attendOne} gives them, so the same bits. A position outside a
+         * token's window adds nothing to its sums (its probability is zero).
+         */
+        private void attendFour(int h, int kvHead, int b, int s, int p, float[] dots) {
+            int hd = c.headDim();
+            int rows = k.lanes();
+            int[] firsts = new int[QUERIES_A_PASS];
+            int[] lasts = new int[QUERIES_A_PASS];
+            int[] at = new int[QUERIES_A_PASS]; // where each token's score of position 0 would be
+            int[] ends = new int[QUERIES_A_PASS];
+            for (int g = 0; g < QUERIES_A_PASS; g++) {
+                firsts[g] = first(b + g);
+                lasts[g] = last(b + g);
+                at[g] = s + g * scoreStretch - start(b + g);
+                ends[g] = maskScores(b + g, s + g * scoreStretch);
+            }
+            int from = firsts[0];
+            int to = lasts[QUERIES_A_PASS - 1];
+            for (int t = from; t <= to; t++) {
+                cache.keyDots4(k, layer, t, kvHead, query[b].values(), query[b + 1].values(), query[b + 2].values(),
+                        query[b + 3].values(), h * hd, dots);
+                for (int g = 0; g < QUERIES_A_PASS; g++) {
+                    if (t >= firsts[g] && t <= lasts[g]) {
+                        scores[at[g] + t] = dots[g] * attentionScale;
+                    }
+                }
+            }
+            for (int g = 0; g < QUERIES_A_PASS; g++) {
+                softmax(b + g, s + g * scoreStretch, ends[g]);
+            }
+            int region = rows * hd;
+            Arrays.fill(partialSums, p, p + QUERIES_A_PASS * region, 0f);
+            for (int t = from; t <= to; t++) {
+                for (int g = 0; g < QUERIES_A_PASS; g++) {
+                    dots[g] = t >= firsts[g] && t <= lasts[g] ? scores[at[g] + t] : 0f;
+                }
+                int row = t % rows * hd;
+                cache.addValues4(k, dots, layer, t, kvHead, partialSums, p + row, p + region + row, p + 2 * region + row,
+                        p + 3 * region + row);
+            }
+            for (int g = 0; g < QUERIES_A_PASS; g++) {
+                k.sumRows(partialSums, p + g * region, rows, hd, attentionOut[b + g], h * hd);
             }
         }
     }

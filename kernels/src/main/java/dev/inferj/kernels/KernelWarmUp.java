@@ -209,6 +209,9 @@ public final class KernelWarmUp {
             k.prepare(x, 0, N, ActivationFormat.F16, half);
             float dot = k.dotF16(cache, 0, half.values(), 0, HEAD) + k.dotF16Unrolled(cache, 0, half.values(), 0, HEAD);
             k.axpyF16(dot * 1e-3f, cache, 0, partial, 0, HEAD);
+            k.dotF16x4(cache, 0, half.values(), x, y, out, 0, HEAD, scores, 0);
+            k.axpyF16x4(cache, 0, HEAD, scores[0] * 1e-3f, scores[1] * 1e-3f, scores[2] * 1e-3f, scores[3] * 1e-3f, partial, 0,
+                    HEAD, 2 * HEAD, 3 * HEAD);
             k.sumRows(partial, 0, 4 * k.lanes(), HEAD, out, 0);
             k.sumRows(partial, 0, k.lanes(), HEAD, out, 0);
         }

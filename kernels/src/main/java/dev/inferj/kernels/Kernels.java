@@ -59,6 +59,21 @@ public interface Kernels {
     /** {@code y[yOffset + i] = fma(a, f16[i], y[yOffset + i])} for {@code n} half-precision values at {@code f16[byteOffset]}. */
     void axpyF16(float a, MemorySegment f16, long byteOffset, float[] y, int yOffset, int n);
 
+    /**
+     * {@link #dotF16} of the same {@code n} half-precision values with four vectors at the same offset, into
+     * {@code out[outOffset, outOffset + 4)}: each the bits {@code dotF16} gives, the values converted once (the keys of
+     * a prompt's attention, met by four of its queries).
+     */
+    void dotF16x4(MemorySegment f16, long byteOffset, float[] x0, float[] x1, float[] x2, float[] x3, int xOffset, int n,
+            float[] out, int outOffset);
+
+    /**
+     * {@link #axpyF16} of the same {@code n} half-precision values into four stretches of {@code y}, with four factors:
+     * each the bits {@code axpyF16} gives, the values converted once.
+     */
+    void axpyF16x4(MemorySegment f16, long byteOffset, int n, float a0, float a1, float a2, float a3, float[] y, int y0,
+            int y1, int y2, int y3);
+
     /** Dot product of {@code n} floats at {@code f32[byteOffset]} with {@code x[xOffset, xOffset + n)}. */
     float dotF32(MemorySegment f32, long byteOffset, float[] x, int xOffset, int n);
 

@@ -345,6 +345,24 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void dotF16x4(MemorySegment f16, long byteOffset, float[] x0, float[] x1, float[] x2, float[] x3, int xOffset, int n,
+            float[] out, int outOffset) {
+        out[outOffset] = dotF16(f16, byteOffset, x0, xOffset, n);
+        out[outOffset + 1] = dotF16(f16, byteOffset, x1, xOffset, n);
+        out[outOffset + 2] = dotF16(f16, byteOffset, x2, xOffset, n);
+        out[outOffset + 3] = dotF16(f16, byteOffset, x3, xOffset, n);
+    }
+
+    @Override
+    public void axpyF16x4(MemorySegment f16, long byteOffset, int n, float a0, float a1, float a2, float a3, float[] y, int y0,
+            int y1, int y2, int y3) {
+        axpyF16(a0, f16, byteOffset, y, y0, n);
+        axpyF16(a1, f16, byteOffset, y, y1, n);
+        axpyF16(a2, f16, byteOffset, y, y2, n);
+        axpyF16(a3, f16, byteOffset, y, y3, n);
+    }
+
+    @Override
     public float dotF32(MemorySegment f32, long byteOffset, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {

@@ -451,6 +451,38 @@ final class VectorKernels extends ScalarKernels {
         return sum;
     }
 
+    @Override
+    public void dotF16x4(MemorySegment f16, long byteOffset, float[] x0, float[] x1, float[] x2, float[] x3, int xOffset, int n,
+            float[] out, int outOffset) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector h = halves(f16, byteOffset + 2L * i);
+            acc0 = h.fma(FloatVector.fromArray(F, x0, xOffset + i), acc0);
+            acc1 = h.fma(FloatVector.fromArray(F, x1, xOffset + i), acc1);
+            acc2 = h.fma(FloatVector.fromArray(F, x2, xOffset + i), acc2);
+            acc3 = h.fma(FloatVector.fromArray(F, x3, xOffset + i), acc3);
+        }
+        float sum0 = sumLanes(acc0);
+        float sum1 = sumLanes(acc1);
+        float sum2 = sumLanes(acc2);
+        float sum3 = sumLanes(acc3);
+        for (; i < n; i++) {
+            float h = Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i));
+            sum0 += h * x0[xOffset + i];
+            sum1 += h * x1[xOffset + i];
+            sum2 += h * x2[xOffset + i];
+            sum3 += h * x3[xOffset + i];
+        }
+        out[outOffset] = sum0;
+        out[outOffset + 1] = sum1;
+        out[outOffset + 2] = sum2;
+        out[outOffset + 3] = sum3;
+    }
+
     /** {@code F.length()} half-precision values at {@code f16[byteOffset]} as floats (small enough for C2 to inline). */
     private static FloatVector halves(MemorySegment f16, long byteOffset) {
         // S2I sign-extends, so bit 31 of each int is the half's sign bit
@@ -1637,6 +1669,30 @@ final class VectorKernels extends ScalarKernels {
         }
         for (; i < n; i++) {
             y[yOffset + i] = Math.fma(a, Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i)), y[yOffset + i]);
+        }
+    }
+
+    @Override
+    public void axpyF16x4(MemorySegment f16, long byteOffset, int n, float a0, float a1, float a2, float a3, float[] y, int y0,
+            int y1, int y2, int y3) {
+        FloatVector b0 = FloatVector.broadcast(F, a0);
+        FloatVector b1 = FloatVector.broadcast(F, a1);
+        FloatVector b2 = FloatVector.broadcast(F, a2);
+        FloatVector b3 = FloatVector.broadcast(F, a3);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector h = halves(f16, byteOffset + 2L * i);
+            h.fma(b0, FloatVector.fromArray(F, y, y0 + i)).intoArray(y, y0 + i);
+            h.fma(b1, FloatVector.fromArray(F, y, y1 + i)).intoArray(y, y1 + i);
+            h.fma(b2, FloatVector.fromArray(F, y, y2 + i)).intoArray(y, y2 + i);
+            h.fma(b3, FloatVector.fromArray(F, y, y3 + i)).intoArray(y, y3 + i);
+        }
+        for (; i < n; i++) {
+            float h = Float.float16ToFloat(f16.get(F16_LAYOUT, byteOffset + 2L * i));
+            y[y0 + i] = Math.fma(a0, h, y[y0 + i]);
+            y[y1 + i] = Math.fma(a1, h, y[y1 + i]);
+            y[y2 + i] = Math.fma(a2, h, y[y2 + i]);
+            y[y3 + i] = Math.fma(a3, h, y[y3 + i]);
         }
     }
 

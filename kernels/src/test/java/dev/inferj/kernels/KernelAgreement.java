@@ -431,6 +431,44 @@ final class KernelAgreement {
         }
     }
 
+    /**
+     * The four-query F16 kernels give each query the bits of the one-query kernel (of the same kernels, and of the
+     * reference for axpy), from unaligned offsets, with different vectors and factors for the four.
+     */
+    void f16x4(int n, Values kind, long seed) {
+        Random rnd = new Random(seed);
+        long byteOffset = rnd.nextInt(7);
+        int offset = rnd.nextInt(5);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment h = halves(arena, n, byteOffset, rnd);
+            float[][] x = new float[4][];
+            float[] a = new float[4];
+            for (int q = 0; q < 4; q++) {
+                x[q] = values(rnd, kind, offset + n);
+                a[q] = (float) rnd.nextGaussian();
+            }
+            String what = "n=" + n + " offset " + byteOffset + " " + kind + " seed=" + seed;
+            for (Kernels k : List.of(reference, candidate)) {
+                float[] dots = new float[5];
+                k.dotF16x4(h, byteOffset, x[0], x[1], x[2], x[3], offset, n, dots, 1);
+                for (int q = 0; q < 4; q++) {
+                    checkSameBits("dotF16x4 query " + q + " " + what, new float[] {k.dotF16(h, byteOffset, x[q], offset, n)},
+                            new float[] {dots[1 + q]});
+                }
+            }
+            // four stretches of one array, apart by n plus a gap, as the attention's partial sums
+            int stride = n + 3;
+            float[] expected = values(rnd, kind, offset + 4 * stride);
+            float[] actual = expected.clone();
+            for (int q = 0; q < 4; q++) {
+                reference.axpyF16(a[q], h, byteOffset, expected, offset + q * stride, n);
+            }
+            candidate.axpyF16x4(h, byteOffset, n, a[0], a[1], a[2], a[3], actual, offset, offset + stride,
+                    offset + 2 * stride, offset + 3 * stride);
+            checkSameBits("axpyF16x4 " + what, expected, actual);
+        }
+    }
+
     /** The KV cache's F32 rows: a dot product within the dot tolerance, a fused axpy with identical bits. */
     void cacheF32(int n, Values kind, long seed) {
         Random rnd = new Random(seed);
@@ -653,6 +691,7 @@ final class KernelAgreement {
                     agree.dot(n, kind, seed++);
                     agree.dotF16(n, kind, seed++);
                     agree.axpyF16(n, kind, seed++);
+                    agree.f16x4(n, kind, seed++);
                     agree.cacheF32(n, kind, seed++);
                     agree.rmsNorm(n, kind, seed++);
                     agree.swiGlu(n, kind, seed++);
@@ -661,7 +700,7 @@ final class KernelAgreement {
                     for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16)) {
                         agree.matVec(t, 1 + n % 5, n, kind, seed++);
                     }
-                    cases += 15;
+                    cases += 16;
                 }
                 for (int n : blocked) {
                     for (GgmlType t : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) {

@@ -99,6 +99,11 @@ class VectorKernelsPropertiesTest {
     }
 
     @Property(tries = 300)
+    void fourQueryF16KernelsGiveEachQueryItsOwnBits(@ForAll("lengths") int n, @ForAll Values values, @ForAll long seed) {
+        agree.f16x4(n, values, seed);
+    }
+
+    @Property(tries = 300)
     void cacheF32RowsAgreeWithScalar(@ForAll("lengths") int n, @ForAll Values values, @ForAll long seed) {
         agree.cacheF32(n, values, seed);
     }
