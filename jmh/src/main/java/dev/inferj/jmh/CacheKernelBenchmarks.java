@@ -28,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The attention's inner loops over a KV cache of each type ({@code --kv-type}), one head of 128 values
  * against {@code positions} cached rows: {@code scores} dots the query with every key, {@code values} adds
- * every value row weighted by a probability. Scalar reference against Vector API.
+ * every value row weighted by a probability. Scalar reference against Vector API. The {@code FourQueries}
+ * variants do a prompt's work for four queries: F16 through the four-query kernels, each key and value converted
+ * once; the other types four calls a row, as the attention makes them.
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar CacheKernelBenchmarks}
  */
@@ -58,6 +60,8 @@ public class CacheKernelBenchmarks {
     private PreparedVector query;
     private float[] probabilities;
     private float[] sums;
+    private float[] fourSums;
+    private float[] dots;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -105,6 +109,8 @@ public class CacheKernelBenchmarks {
             probabilities[p] = (float) rnd.nextDouble() / positions;
         }
         sums = new float[HEAD];
+        fourSums = new float[4 * HEAD];
+        dots = new float[4];
     }
 
     @TearDown(Level.Trial)
@@ -137,5 +143,42 @@ public class CacheKernelBenchmarks {
             }
         }
         return sums;
+    }
+
+    @Benchmark
+    public float scoresFourQueries() {
+        float[] x = query.values();
+        float best = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p < positions; p++) {
+            if (type.equals("F16")) {
+                k.dotF16x4(rows, p * rowBytes, x, x, x, x, 0, HEAD, dots, 0);
+            } else {
+                for (int q = 0; q < 4; q++) {
+                    dots[q] = type.equals("F32") ? k.dotF32(rows, p * rowBytes, x, 0, HEAD) : k.dotQ8_0(rows, p * rowBytes, query, 0, HEAD);
+                }
+            }
+            best = Math.max(best, Math.max(Math.max(dots[0], dots[1]), Math.max(dots[2], dots[3])));
+        }
+        return best;
+    }
+
+    @Benchmark
+    public float[] valuesFourQueries() {
+        java.util.Arrays.fill(fourSums, 0f);
+        for (int p = 0; p < positions; p++) {
+            float a = probabilities[p];
+            if (type.equals("F16")) {
+                k.axpyF16x4(rows, p * rowBytes, HEAD, a, a * 0.5f, a * 0.25f, a * 2f, fourSums, 0, HEAD, 2 * HEAD, 3 * HEAD);
+            } else {
+                for (int q = 0; q < 4; q++) {
+                    if (type.equals("F32")) {
+                        k.axpyF32(a, rows, p * rowBytes, fourSums, q * HEAD, HEAD);
+                    } else {
+                        k.axpyQ8_0(a, rows, p * rowBytes, fourSums, q * HEAD, HEAD);
+                    }
+                }
+            }
+        }
+        return fourSums;
     }
 }
