@@ -5,6 +5,7 @@ import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.ggml.GgmlType;
 import dev.inferj.kernels.Kernels;
 import dev.inferj.kernels.WeightMatrix;
+import dev.inferj.model.OffHeap;
 import dev.inferj.model.TransformerWeights.RowSlice;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -31,6 +32,8 @@ public final class LoraAdapter {
     private final Model model;
     private final Path path;
     private final GgufFile file;
+    /** Holds the column-major copies of the B factors. */
+    private final Arena copies;
     private final float alpha;
     private final List<Target> targets;
 
@@ -53,10 +56,11 @@ public final class LoraAdapter {
         }
     }
 
-    private LoraAdapter(Model model, Path path, GgufFile file, float alpha, List<Target> targets) {
+    private LoraAdapter(Model model, Path path, GgufFile file, Arena copies, float alpha, List<Target> targets) {
         this.model = model;
         this.path = path;
         this.file = file;
+        this.copies = copies;
         this.alpha = alpha;
         this.targets = List.copyOf(targets);
     }
@@ -69,6 +73,7 @@ public final class LoraAdapter {
      */
     static LoraAdapter load(Model model, Path path, String architecture, Map<String, List<RowSlice>> base) {
         GgufFile file = GgufFile.open(path);
+        Arena copies = OffHeap.sharedArena();
         try {
             if (!"adapter".equals(file.getString("general.type", null)) || !"lora".equals(file.getString("adapter.type", null))) {
                 throw bad(path, "is not a LoRA adapter (general.type = adapter, adapter.type = lora)");
@@ -103,13 +108,14 @@ public final class LoraAdapter {
                     throw bad(path, "tensor " + a.name() + " adapts " + baseName + ", which this model does not have or inferj does not adapt"
                             + " (it adapts the attention, dense feed-forward and untied output matrices)");
                 }
-                targets.addAll(targets(path, file, a, b, slices));
+                targets.addAll(targets(path, file, a, b, slices, copies));
             }
             if (targets.isEmpty()) {
                 throw bad(path, "has no LoRA tensors");
             }
-            return new LoraAdapter(model, path, file, alpha, targets);
+            return new LoraAdapter(model, path, file, copies, alpha, targets);
         } catch (RuntimeException e) {
+            copies.close();
             file.close();
             throw e;
         }
@@ -127,7 +133,8 @@ public final class LoraAdapter {
         return byName;
     }
 
-    private static List<Target> targets(Path path, GgufFile file, GgufTensorInfo a, GgufTensorInfo b, List<RowSlice> slices) {
+    private static List<Target> targets(Path path, GgufFile file, GgufTensorInfo a, GgufTensorInfo b, List<RowSlice> slices,
+            Arena copies) {
         long cols = 0;
         long rows = 0;
         for (RowSlice s : slices) {
@@ -148,14 +155,14 @@ public final class LoraAdapter {
         for (RowSlice s : slices) {
             WeightMatrix bRows = new WeightMatrix(fb.name(), fb.type(),
                     fb.data().asSlice(s.firstRow() * rowBytes, s.matrix().rows() * rowBytes), s.matrix().rows(), rank);
-            out.add(new Target(s.matrix(), fa, bRows, columns(bRows)));
+            out.add(new Target(s.matrix(), fa, bRows, columns(bRows, copies)));
         }
         return out;
     }
 
-    /** The columns of {@code m} as floats, column after column: a copy as large as an F32 factor, on the heap's side. */
-    private static MemorySegment columns(WeightMatrix m) {
-        MemorySegment out = Arena.ofAuto().allocate(4L * m.rows() * m.cols(), 64);
+    /** The columns of {@code m} as floats, column after column, in {@code arena}: a copy as large as an F32 factor. */
+    private static MemorySegment columns(WeightMatrix m, Arena arena) {
+        MemorySegment out = arena.allocate(4L * m.rows() * m.cols(), 64);
         float[] row = new float[m.cols()];
         Kernels k = Kernels.get();
         for (int r = 0; r < m.rows(); r++) {
@@ -236,6 +243,7 @@ public final class LoraAdapter {
     }
 
     void close() {
+        copies.close();
         file.close();
     }
 }

@@ -10,6 +10,7 @@ import dev.inferj.kernels.WorkerPool;
 import dev.inferj.model.TileCache;
 import dev.inferj.model.TransformerWeights;
 import dev.inferj.model.ModelConfig;
+import dev.inferj.model.OffHeap;
 import dev.inferj.model.VocabularyLoader;
 import dev.inferj.tokenizer.Tokenizer;
 import dev.inferj.tokenizer.Vocabulary;
@@ -98,7 +99,7 @@ public final class Model implements AutoCloseable {
         long started = System.nanoTime();
         GgufFile file = GgufFile.open(path);
         long mapped = System.nanoTime();
-        Arena tileArena = options.tileWeights() ? Arena.ofShared() : null;
+        Arena tileArena = options.tileWeights() ? OffHeap.sharedArena() : null;
         try {
             TileCache tileCache = tileArena != null && options.tileCache() != null
                     ? TileCache.of(path, options.tileCache()) : null;

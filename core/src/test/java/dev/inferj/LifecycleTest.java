@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufWriter;
+import dev.inferj.model.OffHeap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,20 +48,29 @@ class LifecycleTest {
         assertThrows(IllegalStateException.class, () -> s.evaluate(1));
     }
 
-    /** A load that fails after reading the weights (a chat template stored as a number) leaves no thread or mapping behind. */
+    /**
+     * A load that fails after reading the weights (a chat template stored as a number) leaves no thread, mapping or
+     * off-heap byte behind.
+     */
     @Test
     void failedLoadsReleaseTheirThreadsAndFiles() throws IOException {
         Path bad = dir.resolve("bad-template.gguf");
-        try (GgufFile f = GgufFile.open(SharedData.model("stories260K.gguf"))) {
+        Path good = SharedData.model("llama-dense-q4_0.gguf"); // Q4_0: its weights are tiled off-heap
+        try (GgufFile f = GgufFile.open(good)) {
             GgufWriter.copyOf(f).put(Model.CHAT_TEMPLATE_KEY, GgufValue.ofUInt32(7)).write(bad);
         }
         int threadsBefore = workerThreads();
         long mapsBefore = mappings(bad);
+        long offHeapBefore = OffHeap.liveBytes();
+        try (Model m = Model.load(good)) {
+            assertTrue(OffHeap.liveBytes() > offHeapBefore, "the tiled weights are counted");
+        }
         for (int i = 0; i < 100; i++) {
             assertThrows(RuntimeException.class, () -> Model.load(bad, ModelOptions.defaults().withThreads(4)));
         }
         assertEquals(threadsBefore, workerThreads(), "inferj-worker threads");
         assertEquals(mapsBefore, mappings(bad), "mappings of the file");
+        assertEquals(offHeapBefore, OffHeap.liveBytes(), "off-heap bytes (tiled weights)");
     }
 
     private static int workerThreads() {

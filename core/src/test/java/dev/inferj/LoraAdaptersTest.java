@@ -10,6 +10,7 @@ import dev.inferj.gguf.GgufFile;
 import dev.inferj.gguf.GgufTensorInfo;
 import dev.inferj.gguf.GgufValue;
 import dev.inferj.gguf.GgufWriter;
+import dev.inferj.model.OffHeap;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -97,6 +98,18 @@ class LoraAdaptersTest {
             w.write(out);
         }
         return out;
+    }
+
+    /** An adapter's off-heap copies are counted while it is loaded and freed with its model, as the model's own are. */
+    @Test
+    void adaptersAreFreedWithTheirModel() {
+        long before = OffHeap.liveBytes();
+        Model m = stories();
+        long model = OffHeap.liveBytes();
+        m.loadAdapter(adapter());
+        assertTrue(OffHeap.liveBytes() > model, "the adapter's copies of its B factors are counted");
+        m.close();
+        assertEquals(before, OffHeap.liveBytes(), "off-heap bytes after the model's close");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.inferj.model.OffHeap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /**
  * 200 generations with random options on one model from 8 threads, some cancelled and some with their session
  * closed under them from another thread, then the model closed with sessions still open: every output equals (or,
- * cut short, begins) its solo run, and no worker thread or mapping of the file is left. A watchdog fails a deadlock.
+ * cut short, begins) its solo run, and no worker thread, off-heap byte or mapping of the file is left. A watchdog fails a deadlock.
  * CI runs one round (~25 s); {@code -Dinferj.soak.rounds=N} runs N, each with its own jobs, for a longer soak:
  * {@code ./mvnw verify -pl core -Dtest=SoakTest -Dinferj.soak.rounds=40}.
  */
@@ -43,6 +44,7 @@ class SoakTest {
     private void soak(long seed) throws Exception {
         Path file = SharedData.model("stories260K.gguf");
         int threadsBefore = workerThreads();
+        long offHeapBefore = OffHeap.liveBytes();
         Random random = new Random(seed);
         String[] prompts = {"Once upon a time", "The little dog", "Lily and Tom went", "One day, a bird", "The sun"};
         List<Job> jobs = new ArrayList<>();
@@ -53,6 +55,9 @@ class SoakTest {
                     random.nextInt(20)));
         }
         Model m = Model.load(file, ModelOptions.defaults().withContextLength(128).withThreads(2));
+        try (Session probe = m.newSession()) {
+            assertTrue(OffHeap.liveBytes() > offHeapBefore, "a session's KV cache is counted");
+        }
         List<int[]> solo = new ArrayList<>();
         for (Job j : jobs) {
             try (Session s = m.newSession()) {
@@ -107,6 +112,7 @@ class SoakTest {
             }
         }), "sessions left open are closed with the model");
         assertEquals(threadsBefore, workerThreads(), "inferj-worker threads");
+        assertEquals(offHeapBefore, OffHeap.liveBytes(), "off-heap bytes (KV caches)");
         assertEquals(0, mappings(file), "mappings of the model file");
     }
 

@@ -19,7 +19,7 @@ public final class KvCache implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena = OffHeap.sharedArena();
     private final MemorySegment memory;
     private final KvCacheType type;
     private final int contextLength;

@@ -67,6 +67,7 @@ final class Pages {
                     return null;
                 }
                 advise(at, size, MADV_HUGEPAGE); // 4 KB pages still work
+                OffHeap.count(size);
                 return at.reinterpret(size, arena, segment -> unmap(segment, size));
             } catch (RuntimeException | Error e) {
                 throw e;
@@ -87,6 +88,7 @@ final class Pages {
         private void unmap(MemorySegment segment, long size) {
             try {
                 int _ = (int) munmap.invokeExact(segment, size);
+                OffHeap.count(-size);
             } catch (Throwable e) {
                 throw new IllegalStateException("munmap failed", e);
             }
