@@ -548,12 +548,12 @@ public final class TransformerForward {
             int s = fromHead * QUERIES_A_PASS * scoreStretch; // this share's own stretches of the scores buffer
             int p = fromHead * 4 * k.lanes() * c.headDim(); // and of the partial sums
             boolean fourAPass = batched && cache.type() == KvCacheType.F16;
-            float[] dots = fourAPass ? new float[QUERIES_A_PASS] : null;
+            Four four = fourAPass ? new Four() : null;
             for (int h = fromHead; h < toHead; h++) {
                 int kvHead = h / group;
                 int b = 0;
                 for (; fourAPass && b + QUERIES_A_PASS <= count; b += QUERIES_A_PASS) {
-                    attendFour(h, kvHead, b, s, p, dots);
+                    attendFour(h, kvHead, b, s, p, four);
                 }
                 for (; b < count; b++) {
                     attendOne(h, kvHead, b, s, p);
@@ -610,13 +610,14 @@ public final class TransformerForward {
          * them: every token's sums in the order {@link #attendOne} gives them, so the same bits. A position outside a
          * token's window adds nothing to its sums (its probability is zero).
          */
-        private void attendFour(int h, int kvHead, int b, int s, int p, float[] dots) {
+        private void attendFour(int h, int kvHead, int b, int s, int p, Four four) {
             int hd = c.headDim();
             int rows = k.lanes();
-            int[] firsts = new int[QUERIES_A_PASS];
-            int[] lasts = new int[QUERIES_A_PASS];
-            int[] at = new int[QUERIES_A_PASS]; // where each token's score of position 0 would be
-            int[] ends = new int[QUERIES_A_PASS];
+            int[] firsts = four.first;
+            int[] lasts = four.last;
+            int[] at = four.at;
+            int[] ends = four.end;
+            float[] dots = four.dots;
             for (int g = 0; g < QUERIES_A_PASS; g++) {
                 firsts[g] = first(b + g);
                 lasts[g] = last(b + g);
@@ -650,6 +651,16 @@ public final class TransformerForward {
             for (int g = 0; g < QUERIES_A_PASS; g++) {
                 k.sumRows(partialSums, p + g * region, rows, hd, attentionOut[b + g], h * hd);
             }
+        }
+
+        /** One share's window of four tokens: their first and last positions, where their scores lie, their ends, dots. */
+        private static final class Four {
+            final int[] first = new int[QUERIES_A_PASS];
+            final int[] last = new int[QUERIES_A_PASS];
+            /** Where each token's score of position 0 would be. */
+            final int[] at = new int[QUERIES_A_PASS];
+            final int[] end = new int[QUERIES_A_PASS];
+            final float[] dots = new float[QUERIES_A_PASS];
         }
     }
 
