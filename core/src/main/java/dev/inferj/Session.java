@@ -330,8 +330,7 @@ public final class Session implements AutoCloseable {
     /** Throws when {@code tokens}, appended at {@code from}, do not fit in the session or are not token ids. */
     void checkFits(int[] tokens, int from) {
         if (from + tokens.length > contextLength()) {
-            throw new InferjException(tokens.length + " tokens do not fit in the session: " + from + " of "
-                    + contextLength() + " positions are used");
+            throw new ContextFullException(tokens.length + " tokens", tokens.length, from, contextLength());
         }
         for (int t : tokens) {
             if (t < 0 || t >= config.vocabularySize()) {
@@ -413,8 +412,8 @@ public final class Session implements AutoCloseable {
         // no token holds more than the longest piece's bytes, nor a char fewer than one byte: a text this long cannot fit
         long fewestTokens = prompt.length() / model.longestPieceBytes();
         if (fewestTokens > contextLength() - position) {
-            throw new InferjException("the prompt (" + prompt.length() + " characters, at least " + fewestTokens
-                    + " tokens) cannot fit in the session: " + position + " of " + contextLength() + " positions are used");
+            throw new ContextFullException("the prompt (" + prompt.length() + " characters, at least " + fewestTokens
+                    + " tokens)", fewestTokens, position, contextLength());
         }
         boolean addBos = position == 0 && tokenizer.vocabulary().addBos();
         return new Prompt(position, tokenizer.encode(prompt, addBos, false));

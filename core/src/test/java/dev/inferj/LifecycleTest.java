@@ -103,9 +103,16 @@ class LifecycleTest {
     void aPromptThatCannotFitIsRefusedBeforeItIsTokenized() {
         try (Model m = stories(256); Session s = m.newSession()) {
             String huge = "once upon a time ".repeat(1_000_000); // 17 million characters
-            InferjException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
-                    () -> assertThrows(InferjException.class, () -> s.generate(huge, GenerateOptions.greedy())));
+            ContextFullException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                    () -> assertThrows(ContextFullException.class, () -> s.generate(huge, GenerateOptions.greedy())));
             assertTrue(e.getMessage().contains("cannot fit"), e.getMessage());
+            assertEquals(256, e.contextLength());
+            assertEquals(0, e.used());
+            assertTrue(e.tokens() > 256, "at least " + e.tokens() + " tokens");
+            assertEquals(0, s.position());
+            // tokens handed over as ids are refused the same way, the session untouched
+            ContextFullException ids = assertThrows(ContextFullException.class, () -> s.evaluate(new int[300]));
+            assertEquals(300, ids.tokens());
             assertEquals(0, s.position());
         }
     }

@@ -1,5 +1,6 @@
 package dev.inferj.cli;
 
+import dev.inferj.ContextFullException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,8 @@ public final class Main {
             if (verbose(parseResult)) {
                 e.printStackTrace(stderr);
             } else {
-                stderr.println("inferj: " + oneLine(e));
+                String hint = e instanceof ContextFullException ? " (-c sets a longer context)" : "";
+                stderr.println("inferj: " + oneLine(e) + hint);
             }
             stderr.flush();
             return 1;

@@ -95,6 +95,16 @@ class MainTest {
     }
 
     @Test
+    void aPromptLongerThanTheContextNamesTheFlagThatSetsIt() {
+        String model = SharedData.model("stories260K.gguf").toString();
+        String prompt = "Once upon a time there was a little girl named Lily. ".repeat(5);
+        int code = run("generate", "--model", model, "-c", "16", "--prompt", prompt);
+        assertNotEquals(0, code);
+        assertTrue(err.toString().contains("cannot fit in the session") && err.toString().contains("-c sets a longer context"),
+                err.toString());
+    }
+
+    @Test
     void malformedFileIsOneLineOnStderrWithoutStackTrace(@TempDir Path dir) throws IOException {
         Path bad = dir.resolve("bad.gguf");
         Files.write(bad, new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0, (byte) 0xff, (byte) 0xff});
